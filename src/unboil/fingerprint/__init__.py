@@ -1,0 +1,1 @@
+"""Shingles, MinHash signatures and LSH banding shared by the detectors and dedup."""
