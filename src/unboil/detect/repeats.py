@@ -1,0 +1,173 @@
+"""Find blocks that repeat inside one document, above all copies of the page title.
+
+Machine-translated pages repeat their title worded a little differently each time ("run away" /
+"are running away" / "are fleeing") and often cut short, so a copy is recognised by in-order token
+alignment against the title, not by exact equality. Long paragraphs that merely share words with the
+title, or quote it inside a longer sentence, fall outside the length window and are never copies.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from unboil.document import Document
+from unboil.fingerprint.shingles import char_shingles, containment, shingle_set, tokenize
+from unboil.normalize import comparison_key
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatsConfig:
+    """Thresholds of the repeats detector; every default is documented here."""
+
+    title_similarity: float = 0.6  # share of a block's tokens aligned, in order, with the title
+    min_title_coverage: float = 0.4  # share of the title's tokens a copy must cover
+    min_copy_tokens: int = 4  # a copy has at least min(this, title length) tokens
+    max_length_ratio: float = 1.3  # a copy has at most ratio * title tokens + slack
+    length_slack: int = 2
+    fuzzy_similarity: float = 0.8  # two short blocks group when this share of the shorter aligns
+    fuzzy_length_ratio: float = 0.6  # ... and the shorter has at least this share of the longer's tokens
+    fuzzy_max_tokens: int = 60  # only blocks up to this length take part in fuzzy grouping
+    fuzzy_min_tokens: int = 3
+    max_key_frequency: int = 20  # candidate keys shared by more blocks than this are ignored
+    max_candidates: int = 50  # fuzzy comparisons per block at most
+
+
+def _tokens(text: str) -> list[str]:
+    return tokenize(unicodedata.normalize("NFKC", text))
+
+
+def _aligned(a: list[str], b: list[str]) -> int:
+    """How many tokens of ``a`` align, in order, with ``b``."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(size for _, _, size in matcher.get_matching_blocks())
+
+
+class _UnionFind:
+    __slots__ = ("parent",)
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def title_match(block_tokens: list[str], title_tokens: list[str], config: RepeatsConfig) -> tuple[float, bool, bool]:
+    """Return ``(similarity, is_copy, is_full_title)`` of a block against the title."""
+    nb, nt = len(block_tokens), len(title_tokens)
+    if not nb or not nt:
+        return 0.0, False, False
+    title_set = set(title_tokens)
+    overlap = sum(1 for t in set(block_tokens) if t in title_set) / len(set(block_tokens))
+    if overlap < config.title_similarity * 0.75:  # cheap reject before alignment
+        return overlap * 0.5, False, False
+    aligned = _aligned(block_tokens, title_tokens)
+    similarity = aligned / nb
+    in_window = min(config.min_copy_tokens, nt) <= nb <= config.max_length_ratio * nt + config.length_slack
+    is_copy = (
+        in_window
+        and similarity >= config.title_similarity
+        and aligned >= min(config.min_copy_tokens, nt)
+        and aligned / nt >= config.min_title_coverage
+    )
+    is_full = is_copy and similarity >= 0.9 and aligned / nt >= 0.9
+    return similarity, is_copy, is_full
+
+
+def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> None:
+    """Group near-duplicate blocks of ``doc`` and mark copies of its title (signals only)."""
+    blocks = doc.blocks
+    n = len(blocks)
+    if not n:
+        return
+    tokens = [_tokens(b.text) for b in blocks]
+    title_tokens = _tokens(doc.title) if doc.title else []
+    title_shingles = shingle_set(char_shingles(comparison_key(doc.title), 4)) if doc.title else frozenset()
+    groups = _UnionFind(n)
+
+    # 1. exact repeats (after case/punctuation/space folding), any length
+    first_by_key: dict[str, int] = {}
+    for i, b in enumerate(blocks):
+        key = comparison_key(b.text)
+        if not key:
+            continue
+        j = first_by_key.setdefault(key, i)
+        if j != i:
+            groups.union(j, i)
+
+    # 2. title copies: reworded and cut short
+    title_copies: list[int] = []
+    for i, b in enumerate(blocks):
+        sim, is_copy, is_full = title_match(tokens[i], title_tokens, config)
+        b.signals["title_similarity"] = round(sim, 4)
+        # containment is only worth computing for blocks near the title's length
+        near = title_shingles and len(tokens[i]) <= 3 * len(title_tokens) + 5
+        b.signals["title_containment"] = round(
+            containment(shingle_set(char_shingles(comparison_key(b.text), 4)), title_shingles), 4
+        ) if near else 0.0
+        b.signals["repeat_of_title"] = is_copy
+        b.signals["is_title"] = is_full
+        if is_copy:
+            title_copies.append(i)
+    for i in title_copies[1:]:
+        groups.union(title_copies[0], i)
+
+    # 3. fuzzy repeats among short blocks: candidates share a word bigram, verified by alignment
+    _fuzzy_group(tokens, groups, config)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        members[groups.find(i)].append(i)
+    group_id: dict[int, int] = {}
+    for root in sorted(members, key=lambda r: members[r][0]):
+        if len(members[root]) > 1:
+            group_id[root] = len(group_id)
+    for i, b in enumerate(blocks):
+        root = groups.find(i)
+        size = len(members[root])
+        b.signals["repeat_group"] = group_id.get(root, -1)
+        b.signals["repeat_size"] = size
+        b.signals["repeat_first"] = members[root][0] == i
+
+
+def _fuzzy_group(tokens: list[list[str]], groups: _UnionFind, config: RepeatsConfig) -> None:
+    postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+    short = [
+        i for i, toks in enumerate(tokens)
+        if config.fuzzy_min_tokens <= len(toks) <= config.fuzzy_max_tokens
+    ]
+    for i in short:
+        toks = tokens[i]
+        for key in set(zip(toks, toks[1:])):
+            postings[key].append(i)
+    for i in short:
+        toks = tokens[i]
+        seen: set[int] = set()
+        for key in set(zip(toks, toks[1:])):
+            plist = postings[key]
+            if len(plist) > config.max_key_frequency:
+                continue
+            for j in plist:
+                if j > i and j not in seen:
+                    seen.add(j)
+        for j in sorted(seen)[: config.max_candidates]:
+            if groups.find(i) == groups.find(j):
+                continue
+            a, b = tokens[i], tokens[j]
+            shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+            if len(shorter) < config.fuzzy_length_ratio * len(longer):
+                continue
+            if _aligned(shorter, longer) / len(shorter) >= config.fuzzy_similarity:
+                groups.union(i, j)
