@@ -1,0 +1,162 @@
+"""Write records and error records as JSON lines to a file (plain, .gz, .zst) or stdout.
+
+Bytes values (raw HTML read from ``.html`` files or WARC payloads) are written as text decoded
+from UTF-8 with U+FFFD replacing invalid bytes: JSON has no bytes type, and a JSONL line must
+stay one record. Pages in other charsets lose their non-ASCII characters that way, so write
+the cleaned text (or decode first) when that matters.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from unboil.io.readers import STDIN, ErrorItem, require
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    """How many records and error records a writer has written."""
+
+    written: int = 0
+    errors: int = 0
+
+
+class RecordWriter:
+    """Write dict records as JSON lines; compression follows the extension, "-" is stdout.
+
+    Error items go to the same stream as ``{"id", "error": {"source", "position", "reason"}}``
+    lines, or to ``errors_path`` when one is given. Use it as a context manager so compressed
+    streams are finished properly.
+    """
+
+    def __init__(self, path: str | Path, *, errors_path: str | Path | None = None) -> None:
+        self.path = os.fspath(path)
+        self.errors_path = os.fspath(errors_path) if errors_path is not None else None
+        self.counts = WriteCounts()
+        self._out = _open_sink(self.path)
+        self._err = self._out
+        if self.errors_path is not None and self.errors_path != self.path:
+            try:
+                self._err = _open_sink(self.errors_path)
+            except BaseException:
+                self._out.close()
+                raise
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record as a JSON line; raises TypeError naming the record for unencodable values."""
+        self._out.write(_encode(record))
+        self.counts.written += 1
+
+    def write_error(self, item: ErrorItem) -> None:
+        """Write one error record saying which input, where, and why it could not be used."""
+        record = {
+            "id": item.id,
+            "error": {"source": item.source, "position": item.position, "reason": item.reason},
+        }
+        self._err.write(_encode(record))
+        self.counts.errors += 1
+
+    def close(self) -> None:
+        """Finish and close the output streams (stdout is flushed, not closed)."""
+        for sink in {id(self._out): self._out, id(self._err): self._err}.values():
+            sink.close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class _Sink:
+    """One byte stream to write lines to, knowing whether it owns (and must close) the stream."""
+
+    def __init__(self, stream: IO[bytes], owned: list[IO[bytes]]) -> None:
+        self._stream = stream
+        self._owned = owned  # innermost first: e.g. the zstd writer, then the file
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        if self._closed:
+            raise ValueError("write to a closed RecordWriter")
+        self._stream.write(data)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stream.flush()
+        for stream in self._owned:
+            stream.close()
+
+
+def _open_sink(path: str) -> _Sink:
+    """Open ``path`` for writing JSON lines, compressed by its extension; "-" is stdout."""
+    if path == STDIN:
+        stdout = sys.stdout
+        buffer = getattr(stdout, "buffer", None)
+        if buffer is None:
+            stdout.flush()
+            return _Sink(_TextAdapter(stdout), [])
+        stdout.flush()
+        return _Sink(buffer, [])
+    lowered = path.lower()
+    if lowered.endswith(".zst"):
+        zstd = require("zstandard", "zstd", f"writing {path}")
+        raw = open(path, "wb")
+        writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
+        return _Sink(writer, [writer, raw])
+    if lowered.endswith(".gz"):
+        raw = open(path, "wb")
+        compressed = gzip.GzipFile(fileobj=raw, mode="wb")
+        return _Sink(compressed, [compressed, raw])
+    raw = open(path, "wb")
+    return _Sink(raw, [raw])
+
+
+class _TextAdapter:
+    """A bytes-writing face for a text-only stdout (e.g. one replaced in tests)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        return self._stream.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    """One JSON line (UTF-8, no ASCII escaping), bytes values decoded as documented above."""
+    try:
+        line = json.dumps(record, ensure_ascii=False, default=_default, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        ident = record.get("id", "") if isinstance(record, dict) else ""
+        raise TypeError(f"cannot write record {ident!r} as JSON: {exc}") from exc
+    try:
+        return line.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # lone surrogates: \u escapes keep them and keep the line UTF-8
+        return json.dumps(record, ensure_ascii=True, default=_default).encode("ascii") + b"\n"
+
+
+def _default(value: Any) -> Any:
+    """JSON fallback: bytes and bytearrays become text, anything else is refused by type."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
