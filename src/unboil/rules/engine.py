@@ -1,0 +1,273 @@
+"""The rule engine: a ``RuleSet`` decides, for every block of a document, keep or drop and why.
+
+Order of precedence: any matching ``keep`` rule wins; otherwise the first matching rule by
+priority (higher first), then by order (files in the order given, rules in file order) decides.
+A ``drop_repeats`` rule drops a block only when it is a later member of its repeat group; on the
+first occurrence it records the match and lets the next rule decide. Every decision carries the
+deciding rule id and the ids of all rules that matched, in evaluation order.
+
+A ``RuleSet`` is plain data (its rules) plus compiled matchers built lazily per thread and left
+out of pickles, so it can be shared by threads and shipped to Dask or multiprocessing workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from unboil.document import DROP, KEEP, Block, Decision, Document
+from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
+from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
+from unboil.rules.model import DROP_REPEATS, Rule, RuleError, RuleOverride, rule_label, suggest
+
+log = logging.getLogger(__name__)
+
+#: Seconds a ``text_regex`` may run on one block before it counts as no match.
+DEFAULT_REGEX_TIMEOUT = 0.25
+DEFAULT_SOURCE = "unboil/rules/default.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    id: str
+    action: str
+    rank: int  # place in evaluation order
+    checks: tuple[tuple[Predicate, Any], ...]  # cheapest first
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    unscoped: tuple[_Compiled, ...]
+    scoped: dict[str, tuple[_Compiled, ...]]  # host -> rules scoped to it
+
+
+def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
+    ordered = [(0 if r.action == KEEP else 1, -r.priority, i, r) for i, r in enumerate(rules)]
+    return [r for *_, r in sorted(ordered, key=lambda t: t[:3])]
+
+
+def _default_items() -> list[Item]:
+    try:
+        text = resources.files("unboil.rules").joinpath("default.toml").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError) as exc:
+        raise RuleError("the packaged default rule set is missing; reinstall unboil or load "
+                        "without the defaults (include_default=False / --no-default)",
+                        source=DEFAULT_SOURCE) from exc
+    items, errors = parse_rules(text, DEFAULT_SOURCE)
+    if errors:
+        raise RuleError.combine(errors)
+    return items
+
+
+class RuleSet:
+    """An ordered, validated set of rules that decides which blocks of a document to keep.
+
+    Thread-safe and picklable. ``hash`` is a short sha256 of the enabled rules' canonical data,
+    recorded with every result for provenance.
+    """
+
+    def __init__(self, rules: Iterable[Item] = (), *,
+                 regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> None:
+        self._setup(self._merge([list(rules)]), regex_timeout)
+
+    # ---- construction
+
+    @staticmethod
+    def _merge(layers: list[list[Item]], errors: Iterable[RuleError] = ()) -> list[Rule]:
+        merged, problems = merge_layers(layers)
+        problems = list(errors) + problems
+        for rule in merged:
+            if not rule.match:
+                problems.append(RuleError("empty: name at least one matcher",
+                                          source=rule.source or "<python>",
+                                          rule=rule_label(rule.id, rule.position), field="match"))
+        if problems:
+            raise RuleError.combine(problems)
+        return merged
+
+    def _setup(self, rules: list[Rule], regex_timeout: float) -> None:
+        if isinstance(regex_timeout, bool) or not isinstance(regex_timeout, (int, float)) \
+                or not regex_timeout > 0:
+            raise ValueError(f"regex_timeout must be a positive number of seconds, "
+                             f"got {regex_timeout!r}")
+        self._rules: tuple[Rule, ...] = tuple(rules)
+        self.regex_timeout = float(regex_timeout)
+        canonical = [r.to_dict() for r in self._rules if r.enabled]
+        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        self.hash: str = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        self._local = threading.local()
+
+    @classmethod
+    def _from_layers(cls, layers: list[list[Item]], errors: Iterable[RuleError] = (),
+                     regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+        self = cls.__new__(cls)
+        self._setup(cls._merge(layers, errors), regex_timeout)
+        return self
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "<string>", *,
+                  regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+        """Rules from TOML text (no defaults); raises ``RuleError`` listing every problem."""
+        items, errors = parse_rules(text, source)
+        return cls._from_layers([items], errors, regex_timeout)
+
+    @classmethod
+    def load(cls, *paths: str | Path, include_default: bool = True,
+             regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+        """The default rules (unless ``include_default=False``) followed by these files, in order."""
+        layers: list[list[Item]] = [_default_items()] if include_default else []
+        errors: list[RuleError] = []
+        for path in paths:
+            items, problems = read_rules(path)
+            layers.append(items)
+            errors.extend(problems)
+        return cls._from_layers(layers, errors, regex_timeout)
+
+    @classmethod
+    def default(cls, *, regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+        """The rule set shipped with unboil (``unboil/rules/default.toml``)."""
+        return cls._from_layers([_default_items()], (), regex_timeout)
+
+    @classmethod
+    def from_easylist(cls, text: str, source: str = "<easylist>", *,
+                      regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+        """Rules from the cosmetic subset of an EasyList-style filter list (see ``easylist``)."""
+        from unboil.rules.easylist import parse_easylist
+
+        rules, _skipped = parse_easylist(text, source)
+        return cls._from_layers([list(rules)], (), regex_timeout)
+
+    def extend(self, *more: RuleSet | Iterable[Item]) -> RuleSet:
+        """A new rule set: these rules, then each of ``more`` as a later file (replace/toggle apply)."""
+        layers: list[list[Item]] = [list(self._rules)]
+        for other in more:
+            layers.append(list(other.rules if isinstance(other, RuleSet) else other))
+        return self._from_layers(layers, (), self.regex_timeout)
+
+    def disable(self, *ids: str) -> RuleSet:
+        """A new rule set with these rules switched off (by id)."""
+        for rule_id in ids:
+            if self.get(rule_id) is None:
+                raise RuleError("no rule has this id" + suggest(rule_id, (r.id for r in self._rules)),
+                                source="disable()", rule=repr(rule_id), field="id")
+        return self.extend([RuleOverride(rule_id, False, source="disable()") for rule_id in ids])
+
+    # ---- inspection
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """All rules in order, disabled ones included."""
+        return self._rules
+
+    def get(self, rule_id: str) -> Rule | None:
+        """The rule with this id, or None."""
+        return next((r for r in self._rules if r.id == rule_id), None)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return any(r.id == rule_id for r in self._rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleSet):
+            return NotImplemented
+        return self._rules == other._rules and self.regex_timeout == other.regex_timeout
+
+    def __hash__(self) -> int:
+        return hash((self.hash, self.regex_timeout))
+
+    def __repr__(self) -> str:
+        enabled = sum(r.enabled for r in self._rules)
+        return f"RuleSet({enabled} enabled of {len(self._rules)} rules, hash={self.hash})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rules": self._rules, "regex_timeout": self.regex_timeout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._setup(list(state["rules"]), state["regex_timeout"])
+
+    # ---- deciding
+
+    def _plan(self) -> _Plan:
+        plan = getattr(self._local, "plan", None)
+        if plan is None:
+            plan = self._compile()
+            self._local.plan = plan
+        return plan
+
+    def _compile(self) -> _Plan:
+        unscoped: list[_Compiled] = []
+        scoped: dict[str, list[_Compiled]] = {}
+        for rank, rule in enumerate(_evaluation_order(r for r in self._rules if r.enabled)):
+            checks = []
+            for name in sorted(rule.match, key=lambda n: (MATCHERS[n].cost, n)):
+                matcher = MATCHERS[name]
+                value = rule.match[name]
+                checks.append((matcher.predicate,
+                               matcher.prepare(value) if matcher.prepare else value))
+            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks))
+            if rule.hosts:
+                for host in rule.hosts:
+                    scoped.setdefault(host, []).append(compiled)
+            else:
+                unscoped.append(compiled)
+        return _Plan(tuple(unscoped), {h: tuple(rs) for h, rs in scoped.items()})
+
+    def applicable(self, host: str) -> tuple[str, ...]:
+        """Ids of the enabled rules that apply to documents of ``host``, in evaluation order."""
+        return tuple(c.id for c in self._active(self._plan(), host))
+
+    @staticmethod
+    def _active(plan: _Plan, host: str) -> tuple[_Compiled, ...]:
+        if not plan.scoped or not host:
+            return plan.unscoped
+        found: list[_Compiled] = []
+        parts = host.split(".")
+        for i in range(len(parts)):
+            found.extend(plan.scoped.get(".".join(parts[i:]), ()))
+        if not found:
+            return plan.unscoped
+        unique = {c.rank: c for c in (*plan.unscoped, *found)}
+        return tuple(unique[rank] for rank in sorted(unique))
+
+    def decide(self, doc: Document) -> list[Decision]:
+        """One ``Decision`` per block of ``doc``, in block order."""
+        active = self._active(self._plan(), doc.host)
+        ctx = MatchContext(doc, self.regex_timeout)
+        return [self._decide_block(block, pos, active, ctx) for pos, block in enumerate(doc.blocks)]
+
+    @staticmethod
+    def _decide_block(block: Block, pos: int, active: tuple[_Compiled, ...],
+                      ctx: MatchContext) -> Decision:
+        matched: list[str] = []
+        action = ""
+        deciding = ""
+        for rule in active:
+            ctx.rule_id = rule.id
+            if not all(predicate(value, block, pos, ctx) for predicate, value in rule.checks):
+                continue
+            matched.append(rule.id)
+            if action:
+                continue
+            if rule.action == DROP_REPEATS:
+                signals = block.signals
+                group = signals.get("repeat_group", -1)
+                if not (isinstance(group, int) and group >= 0
+                        and signals.get("repeat_first") is False):
+                    continue  # a first occurrence (or no group): the next rule decides
+                action = DROP
+            else:
+                action = KEEP if rule.action == KEEP else DROP
+            deciding = rule.id
+        return Decision(block.index, action or KEEP, deciding, tuple(matched))
