@@ -1,0 +1,7 @@
+"""``python -m unboil`` runs the command line."""
+
+import sys
+
+from unboil.cli import main
+
+sys.exit(main())

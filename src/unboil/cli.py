@@ -1,0 +1,59 @@
+"""The ``unboil`` command: one sub-command per verb, each in unboil.commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from unboil import __version__
+
+VERBS = ("clean", "explain", "rules", "dedup", "learn")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every verb whose module is present."""
+    parser = argparse.ArgumentParser(
+        prog="unboil",
+        description="Strip boilerplate, repeated titles, share widgets and duplicates from crawled pages.",
+    )
+    parser.add_argument("--version", action="version", version=f"unboil {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+    for verb in VERBS:
+        try:
+            module = importlib.import_module(f"unboil.commands.{verb}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("unboil.commands"):
+                continue  # verb not built into this version
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="unboil: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. `unboil clean ... | head`
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return 0
+    except KeyboardInterrupt:
+        print("unboil: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

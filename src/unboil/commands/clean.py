@@ -1,0 +1,143 @@
+"""``unboil clean``: clean documents and records, writing text or JSONL plus a per-rule summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from typing import Any
+
+from unboil.commands.common import add_input_options, add_rule_options, make_cleaner, read_items, record_keys
+from unboil.errors import InputError
+
+_WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("clean", help="remove boilerplate from documents or JSONL/WARC records",
+                       description="Clean text or HTML documents and JSONL/WARC records.")
+    add_input_options(p)
+    add_rule_options(p)
+    p.add_argument("-o", "--output", default="-",
+                   help="output path (.jsonl, .jsonl.gz, .jsonl.zst, or .txt), - for stdout (default)")
+    p.add_argument("--format", choices=("auto", "text", "jsonl"), default="auto",
+                   help="text prints cleaned documents; jsonl writes records (auto: text for a single "
+                        ".txt/.html input, else jsonl)")
+    p.add_argument("--errors", default=None, metavar="PATH",
+                   help="write error records here instead of into the output")
+    p.add_argument("--keep-html", action="store_true", help="keep the raw html key in output records")
+    p.add_argument("--stats", action="store_true", help="print how many blocks each rule removed (stderr)")
+    p.set_defaults(func=run)
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    if args.format != "auto":
+        return args.format
+    out = args.output.lower()
+    if out != "-":
+        return "text" if out.endswith((".txt", ".text")) else "jsonl"
+    single_doc = len(args.inputs) == 1 and args.inputs[0].lower().endswith(_WHOLE_DOCUMENT)
+    return "text" if single_doc else "jsonl"
+
+
+def run(args: argparse.Namespace) -> int:
+    from unboil.records import clean_record, error_record
+
+    cleaner = make_cleaner(args)
+    keys = record_keys(args)
+    fmt = _output_format(args)
+    removed: Counter[str] = Counter()
+    seen = cleaned = errors = 0
+
+    with _open_sink(args, fmt) as sink:
+        for item in _progress(read_items(args)):
+            seen += 1
+            if not hasattr(item, "record"):  # an ErrorItem from the reader
+                errors += 1
+                sink.error(item.id, item.reason, source=item.source, position=item.position)
+                continue
+            try:
+                out = clean_record(item.record, cleaner=cleaner, keys=keys)
+            except (InputError, ValueError) as exc:
+                errors += 1
+                rid = str(error_record(item.record, "", keys)[keys.id])
+                sink.error(rid, str(exc), source=item.source, position=item.position)
+                continue
+            cleaned += 1
+            removed.update(out[keys.metadata]["unboil"]["removed"])
+            if not args.keep_html:
+                out.pop(keys.html, None)
+            sink.write(out, keys)
+
+    print(f"unboil clean: {seen} in, {cleaned} cleaned, {errors} errors", file=sys.stderr)
+    if args.stats:
+        total = sum(removed.values())
+        print(f"blocks removed: {total}", file=sys.stderr)
+        for rule, count in removed.most_common():
+            print(f"  {count:6d}  {rule}", file=sys.stderr)
+    return 1 if errors and not cleaned else 0
+
+
+def _progress(items: Any) -> Any:
+    try:
+        from unboil.io.progress import progress
+    except ImportError:
+        return items
+    return progress(items, desc="clean")
+
+
+class _TextSink:
+    """Writes cleaned documents as plain text, separated by a form feed line when several."""
+
+    def __init__(self, path: str) -> None:
+        self.fh = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")
+        self.count = 0
+
+    def write(self, record: dict[str, Any], keys: Any) -> None:
+        if self.count:
+            self.fh.write("\n\f\n")
+        self.fh.write(record[keys.text].rstrip("\n") + "\n")
+        self.count += 1
+
+    def error(self, rid: str, reason: str, *, source: str, position: str) -> None:
+        where = f"{source}:{position}" if position else source
+        print(f"unboil: error: {where}: {reason}", file=sys.stderr)
+
+    def __enter__(self) -> _TextSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not sys.stdout:
+            self.fh.close()
+        else:
+            self.fh.flush()
+
+
+class _JsonlSink:
+    """Writes output and error records as JSONL through the io writer."""
+
+    def __init__(self, path: str, errors_path: str | None) -> None:
+        from unboil.io.writers import RecordWriter
+
+        self.writer = RecordWriter(path, errors_path=errors_path)
+
+    def write(self, record: dict[str, Any], keys: Any) -> None:
+        self.writer.write(record)
+
+    def error(self, rid: str, reason: str, *, source: str, position: str) -> None:
+        from unboil.io.readers import ErrorItem
+
+        self.writer.write_error(ErrorItem(source=source, position=position, reason=reason, id=rid))
+
+    def __enter__(self) -> _JsonlSink:
+        self.writer.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.writer.__exit__(*exc)
+
+
+def _open_sink(args: argparse.Namespace, fmt: str) -> Any:
+    if fmt == "text":
+        return _TextSink(args.output)
+    return _JsonlSink(args.output, args.errors)

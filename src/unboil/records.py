@@ -1,0 +1,145 @@
+"""Record adapters: clean dict records, streams of them, and column batches (datasets.map)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from unboil.cleaner import Cleaner, default_cleaner
+from unboil.document import CleanResult
+from unboil.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKeys:
+    """Which keys of a record hold what; ``url`` falls back to ``metadata.url``."""
+
+    text: str = "text"
+    html: str = "html"
+    id: str = "id"
+    url: str = "url"
+    title: str = "title"
+    metadata: str = "metadata"
+
+
+DEFAULT_KEYS = RecordKeys()
+
+
+def record_url(record: dict[str, Any], keys: RecordKeys = DEFAULT_KEYS) -> str:
+    """The record's URL, from its url key or else ``metadata.url``."""
+    url = record.get(keys.url)
+    if not url:
+        meta = record.get(keys.metadata)
+        if isinstance(meta, dict):
+            url = meta.get("url")
+    return url if isinstance(url, str) else ""
+
+
+def _title(record: dict[str, Any], keys: RecordKeys) -> str | None:
+    title = record.get(keys.title)
+    if not isinstance(title, str):
+        meta = record.get(keys.metadata)
+        title = meta.get("title") if isinstance(meta, dict) else None
+    return title if isinstance(title, str) and title.strip() else None
+
+
+def clean_result_for_record(
+    record: dict[str, Any], cleaner: Cleaner | None = None, keys: RecordKeys = DEFAULT_KEYS
+) -> CleanResult:
+    """Clean a record's text (or its html when it has no text); raises InputError on bad input."""
+    if not isinstance(record, dict):
+        raise InputError(f"a record must be a dict, got {type(record).__name__}")
+    cleaner = cleaner or default_cleaner()
+    text = record.get(keys.text)
+    html = record.get(keys.html)
+    url = record_url(record, keys)
+    if isinstance(text, (str, bytes)):
+        return cleaner.clean(text, title=_title(record, keys), url=url)
+    if isinstance(html, (str, bytes)):
+        return cleaner.clean_html(html, url=url, title=_title(record, keys))
+    raise InputError(
+        f"record has no text: expected a string under {keys.text!r} or {keys.html!r}, "
+        f"found keys {sorted(record)[:10]}"
+    )
+
+
+def provenance(result: CleanResult) -> dict[str, Any]:
+    """What unboil writes under ``metadata["unboil"]``: counts per rule and the rule set's hash."""
+    return {
+        "removed": result.removed_by_rule(),
+        "blocks": len(result.blocks),
+        "kept": len(result.blocks) - len(result.removed),
+        "ruleset": result.ruleset,
+    }
+
+
+def clean_record(
+    record: dict[str, Any], *, cleaner: Cleaner | None = None, keys: RecordKeys = DEFAULT_KEYS
+) -> dict[str, Any]:
+    """A copy of ``record`` with its text cleaned and ``metadata["unboil"]`` filled in."""
+    result = clean_result_for_record(record, cleaner, keys)
+    out = dict(record)
+    out[keys.text] = result.text
+    meta = out.get(keys.metadata)
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta["unboil"] = provenance(result)
+    out[keys.metadata] = meta
+    return out
+
+
+def error_record(record: Any, reason: str, keys: RecordKeys = DEFAULT_KEYS, **where: str) -> dict[str, Any]:
+    """The record that stands for one that could not be cleaned: its id and the reason."""
+    rid = record.get(keys.id, "") if isinstance(record, dict) else ""
+    return {keys.id: rid, "error": {"reason": reason, **where}}
+
+
+def clean_records(
+    records: Iterable[dict[str, Any]], *, cleaner: Cleaner | None = None, keys: RecordKeys = DEFAULT_KEYS
+) -> Iterator[dict[str, Any]]:
+    """Clean a stream of records lazily; a bad record yields an error record and the stream goes on.
+
+    Usable as a Dask ``map_partitions`` function or a generator over a JSONL reader.
+    """
+    cleaner = cleaner or default_cleaner()
+    for position, record in enumerate(records):
+        try:
+            yield clean_record(record, cleaner=cleaner, keys=keys)
+        except (InputError, ValueError) as exc:
+            yield error_record(record, str(exc), keys, position=f"record {position}")
+
+
+def clean_batch(
+    batch: dict[str, list[Any]], *, cleaner: Cleaner | None = None, keys: RecordKeys = DEFAULT_KEYS
+) -> dict[str, list[Any]]:
+    """Clean a column batch as ``datasets.Dataset.map(batched=True)`` passes it.
+
+    The text column is replaced by the cleaned text, and the metadata column (added if missing)
+    gets ``unboil`` provenance; a row that cannot be cleaned keeps empty text and an ``error``.
+    """
+    columns = list(batch)
+    if not columns:
+        return {}
+    n = len(batch[columns[0]])
+    for name in columns:
+        if len(batch[name]) != n:
+            raise InputError(f"batch column {name!r} has {len(batch[name])} rows, expected {n}")
+    cleaner = cleaner or default_cleaner()
+    texts: list[str] = []
+    metas: list[dict[str, Any]] = []
+    for i in range(n):
+        row = {name: batch[name][i] for name in columns}
+        meta = row.get(keys.metadata)
+        meta = dict(meta) if isinstance(meta, dict) else {}
+        try:
+            result = clean_result_for_record(row, cleaner, keys)
+            texts.append(result.text)
+            meta["unboil"] = provenance(result)
+        except (InputError, ValueError) as exc:
+            texts.append("")
+            meta["unboil"] = {"error": str(exc)}
+        metas.append(meta)
+    out = dict(batch)
+    out[keys.text] = texts
+    out[keys.metadata] = metas
+    return out
