@@ -281,7 +281,7 @@ def parse_jsonl(lines: Iterator[bytes], source: str, keys: _Keys) -> Iterator[It
 def parse_line(raw: bytes, source: str, position: str, fallback_id: str, keys: _Keys) -> Item:
     """One JSONL line as a record, or an error item saying what is wrong with it."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         return ErrorItem(source, position, f"invalid UTF-8 at byte {exc.start}")
     try:
