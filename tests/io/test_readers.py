@@ -325,15 +325,23 @@ def test_empty_stdin_gives_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_stats_add_up_over_mixed_inputs(tmp_path: Path) -> None:
     _tree(tmp_path)
     stats = ReadStats()
-    items = list(read_records([tmp_path, FIXTURES / "broken.jsonl", tmp_path / "gone.txt"], stats=stats))
+    items = list(
+        read_records([tmp_path, FIXTURES / "broken.jsonl", tmp_path / "gone.txt"], stats=stats)
+    )
     assert stats.records == len(_records(items)) and stats.errors == len(_errors(items))
     assert stats.records + stats.errors == len(items)
 
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("a.JSONL.GZ", "jsonl"), ("a.warc.gz", "warc"), ("a.htm", "html"), ("a.txt", "text"),
-     ("a.json", None), ("a.gz", None)],
+    [
+        ("a.JSONL.GZ", "jsonl"),
+        ("a.warc.gz", "warc"),
+        ("a.htm", "html"),
+        ("a.txt", "text"),
+        ("a.json", None),
+        ("a.gz", None),
+    ],
 )
 def test_format_of(name: str, kind: str | None) -> None:
     assert format_of(name) == kind

@@ -19,9 +19,13 @@ from warcio.warcwriter import WARCWriter  # noqa: E402
 PAGES = 4
 
 
-def _response(writer: WARCWriter, url: str, body: bytes, ctype: str = "text/html", status: str = "200 OK"):
+def _response(
+    writer: WARCWriter, url: str, body: bytes, ctype: str = "text/html", status: str = "200 OK"
+):
     headers = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-    return writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers)
+    return writer.create_warc_record(
+        url, "response", payload=io.BytesIO(body), http_headers=headers
+    )
 
 
 def _body(i: int) -> bytes:
@@ -35,11 +39,15 @@ def _build(path: Path, gz: bool) -> bytes:
     writer.write_record(writer.create_warcinfo_record(path.name, {"software": "unboil-tests"}))
     for i in range(PAGES):
         url = f"https://example.org/{i}"
-        request = StatusAndHeaders(f"GET /{i} HTTP/1.1", [("Host", "example.org")], is_http_request=True)
+        request = StatusAndHeaders(
+            f"GET /{i} HTTP/1.1", [("Host", "example.org")], is_http_request=True
+        )
         writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
         writer.write_record(_response(writer, url, _body(i), "text/html; charset=utf-8"))
     writer.write_record(_response(writer, "https://example.org/a.png", b"\x89PNG", "image/png"))
-    writer.write_record(_response(writer, "https://example.org/old", b"<a>moved</a>", status="301 Moved"))
+    writer.write_record(
+        _response(writer, "https://example.org/old", b"<a>moved</a>", status="301 Moved")
+    )
     writer.write_record(_response(writer, "https://example.org/empty", b""))
     data = buf.getvalue()
     path.write_bytes(data)
@@ -72,7 +80,9 @@ def test_html_responses_become_records(tmp_path: Path, gz: bool) -> None:
     }
     (error,) = [i for i in items if isinstance(i, ErrorItem)]
     assert error.reason == "response record has no payload"
-    assert error.source == str(path) and error.position.startswith(f"record {2 * PAGES + 4} @ offset ")
+    assert error.source == str(path) and error.position.startswith(
+        f"record {2 * PAGES + 4} @ offset "
+    )
     assert error.id.startswith("<urn:uuid:")
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unboil.io import ErrorItem, RecordItem, RecordWriter, read_records
+from unboil.io import ErrorItem, MissingExtraError, RecordItem, RecordWriter, read_records
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "io"
 
@@ -27,7 +29,12 @@ def test_write_then_read_round_trips(tmp_path: Path, name: str) -> None:
     if name.endswith(".zst"):
         pytest.importorskip("zstandard", reason="zstandard (unboil[zstd]) not installed")
     records = [
-        {"id": f"r{i}", "text": f"ligne {i} — é ✓", "url": f"https://x.org/{i}", "metadata": {"n": i}}
+        {
+            "id": f"r{i}",
+            "text": f"ligne {i} — é ✓",
+            "url": f"https://x.org/{i}",
+            "metadata": {"n": i},
+        }
         for i in range(25)
     ]
     path = tmp_path / name
@@ -47,7 +54,7 @@ def test_gzip_output_is_real_gzip(tmp_path: Path) -> None:
 
 def test_bytes_are_written_as_utf8_text_with_replacement(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
-    raw = "<p>café</p>".encode("utf-8") + b"\xff"
+    raw = "<p>café</p>".encode() + b"\xff"
     with RecordWriter(path) as writer:
         writer.write({"id": "h", "html": raw})
     (line,) = _lines(path)
@@ -136,7 +143,13 @@ def test_records_in_equal_records_out_plus_error_records(tmp_path: Path) -> None
     assert all(line["error"]["source"] for line in lines if "error" in line)
 
 
-_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
 _JSON = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -159,3 +172,18 @@ def test_any_json_records_round_trip(tmp_path_factory, records: list[dict]) -> N
         for record in records:
             writer.write(record)
     assert [item.record for item in read_records([path])] == records
+
+
+def test_text_only_stdout_is_written_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()  # has no .buffer, unlike the real stdout
+    monkeypatch.setattr(sys, "stdout", out)
+    with RecordWriter("-") as writer:
+        writer.write({"id": "a", "text": "ü"})
+    assert json.loads(out.getvalue()) == {"id": "a", "text": "ü"}
+
+
+def test_missing_zstandard_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
+    with pytest.raises(MissingExtraError, match=r"unboil\[zstd\]"):
+        RecordWriter(tmp_path / "out.jsonl.zst")
+    assert not (tmp_path / "out.jsonl.zst").exists()

@@ -32,4 +32,6 @@ def progress(
     except ImportError:
         logger.debug("no progress bar: tqdm is not installed (pip install 'unboil[progress]')")
         return iterable
-    return tqdm(iterable, total=total, desc=desc or None, file=stderr, unit="rec", dynamic_ncols=True)
+    return tqdm(
+        iterable, total=total, desc=desc or None, file=stderr, unit="rec", dynamic_ncols=True
+    )

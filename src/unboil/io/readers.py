@@ -208,7 +208,9 @@ def _read_file(path: Path, source: str, keys: _Keys, stats: ReadStats) -> Iterat
             yield stats.count(item)
 
 
-def _read_whole(handle: IO[bytes], path: Path, source: str, kind: str, keys: _Keys) -> Iterator[Item]:
+def _read_whole(
+    handle: IO[bytes], path: Path, source: str, kind: str, keys: _Keys
+) -> Iterator[Item]:
     """A ``.txt`` or ``.html`` file (optionally gzipped) as one record whose id is the path."""
     try:
         data = handle.read()
@@ -239,7 +241,7 @@ def _decode_text(data: bytes, source: str) -> str | ErrorItem:
 
 
 def _read_jsonl(handle: IO[bytes], path: Path, source: str, keys: _Keys) -> Iterator[Item]:
-    """JSON lines from a plain, gzip or zstandard file; a broken stream ends the file with an error."""
+    """JSON lines from a plain, gzip or zstandard file; a broken stream ends the file."""
     lowered = path.name.lower()
     if lowered.endswith(".gz"):
         lines: Iterator[bytes] = iter(gzip.GzipFile(fileobj=handle, mode="rb"))
@@ -311,7 +313,9 @@ def complete_record(
         f"{key!r} is {_json_type(record[key])}" for key in (keys.text, keys.html) if key in record
     )
     reason = f"expected a string under {keys.text!r} or {keys.html!r}"
-    reason += f" ({found})" if found else f" (keys present: {', '.join(map(repr, record)) or 'none'})"
+    reason += (
+        f" ({found})" if found else f" (keys present: {', '.join(map(repr, record)) or 'none'})"
+    )
     return ErrorItem(source, position, reason, id=str(record[keys.id]))
 
 
@@ -359,7 +363,9 @@ def _read_stdin(keys: _Keys) -> Iterator[Item]:
     """Stdin as JSONL when its first non-blank character is "{", else as one text record."""
     stream = sys.stdin
     binary: IO[bytes] | None = getattr(stream, "buffer", None)
-    lines: Iterator[bytes] = iter(binary) if binary is not None else (s.encode("utf-8") for s in stream)
+    lines: Iterator[bytes] = (
+        iter(binary) if binary is not None else (s.encode("utf-8") for s in stream)
+    )
     peeked: list[bytes] = []
     for line in lines:
         peeked.append(line)

@@ -88,7 +88,9 @@ def _leftover(handle: IO[bytes], good_end: int) -> str:
     return ""
 
 
-def _convert(record: Any, source: str, keys: _Keys, stats: ReadStats) -> RecordItem | ErrorItem | None:
+def _convert(
+    record: Any, source: str, keys: _Keys, stats: ReadStats
+) -> RecordItem | ErrorItem | None:
     """A WARC record as a record dict, an error item, or None when it is skipped (and counted)."""
     if record.rec_type != "response":
         stats.skipped[f"warc {record.rec_type} record"] += 1

@@ -53,7 +53,7 @@ class RecordWriter:
                 raise
 
     def write(self, record: dict[str, Any]) -> None:
-        """Write one record as a JSON line; raises TypeError naming the record for unencodable values."""
+        """Write one record as a JSON line; TypeError (naming the record) if JSON cannot hold it."""
         self._out.write(_encode(record))
         self.counts.written += 1
 
@@ -116,16 +116,18 @@ def _open_sink(path: str) -> _Sink:
         stdout.flush()
         return _Sink(buffer, [])
     lowered = path.lower()
-    if lowered.endswith(".zst"):
-        zstd = require("zstandard", "zstd", f"writing {path}")
-        raw = open(path, "wb")
-        writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
-        return _Sink(writer, [writer, raw])
-    if lowered.endswith(".gz"):
-        raw = open(path, "wb")
-        compressed = gzip.GzipFile(fileobj=raw, mode="wb")
-        return _Sink(compressed, [compressed, raw])
+    zstd = require("zstandard", "zstd", f"writing {path}") if lowered.endswith(".zst") else None
     raw = open(path, "wb")
+    try:
+        if zstd is not None:
+            writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
+            return _Sink(writer, [writer, raw])
+        if lowered.endswith(".gz"):
+            compressed = gzip.GzipFile(fileobj=raw, mode="wb")
+            return _Sink(compressed, [compressed, raw])
+    except BaseException:
+        raw.close()
+        raise
     return _Sink(raw, [raw])
 
 
