@@ -53,7 +53,8 @@ def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
     return [r for *_, r in sorted(ordered, key=lambda t: t[:3])]
 
 
-def _default_items() -> list[Item]:
+def default_items() -> list[Item]:
+    """The packaged default rules as loader items; ``RuleError`` when the file is missing or bad."""
     try:
         text = resources.files("unboil.rules").joinpath("default.toml").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError) as exc:
@@ -64,6 +65,17 @@ def _default_items() -> list[Item]:
     if errors:
         raise RuleError.combine(errors)
     return items
+
+
+def build_rules(layers: list[list[Item]]) -> tuple[list[Rule], list[RuleError]]:
+    """Merge loader layers (files in order) and check every rule is complete; never raises."""
+    merged, problems = merge_layers(layers)
+    for rule in merged:
+        if not rule.match:
+            problems.append(RuleError("empty: name at least one matcher",
+                                      source=rule.source or "<python>",
+                                      rule=rule_label(rule.id, rule.position), field="match"))
+    return merged, problems
 
 
 class RuleSet:
@@ -81,13 +93,8 @@ class RuleSet:
 
     @staticmethod
     def _merge(layers: list[list[Item]], errors: Iterable[RuleError] = ()) -> list[Rule]:
-        merged, problems = merge_layers(layers)
+        merged, problems = build_rules(layers)
         problems = list(errors) + problems
-        for rule in merged:
-            if not rule.match:
-                problems.append(RuleError("empty: name at least one matcher",
-                                          source=rule.source or "<python>",
-                                          rule=rule_label(rule.id, rule.position), field="match"))
         if problems:
             raise RuleError.combine(problems)
         return merged
@@ -122,7 +129,7 @@ class RuleSet:
     def load(cls, *paths: str | Path, include_default: bool = True,
              regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
         """The default rules (unless ``include_default=False``) followed by these files, in order."""
-        layers: list[list[Item]] = [_default_items()] if include_default else []
+        layers: list[list[Item]] = [default_items()] if include_default else []
         errors: list[RuleError] = []
         for path in paths:
             items, problems = read_rules(path)
@@ -133,7 +140,7 @@ class RuleSet:
     @classmethod
     def default(cls, *, regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
         """The rule set shipped with unboil (``unboil/rules/default.toml``)."""
-        return cls._from_layers([_default_items()], (), regex_timeout)
+        return cls._from_layers([default_items()], (), regex_timeout)
 
     @classmethod
     def from_easylist(cls, text: str, source: str = "<easylist>", *,

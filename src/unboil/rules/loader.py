@@ -7,6 +7,7 @@ list them all; each names the file, the rule (id, or place when the id is missin
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -36,6 +37,7 @@ SUPPORTED_VERSIONS = (1,)
 _TOP_KEYS = ("rule", "version")
 _RULE_KEYS = ("id", "description", "action", "priority", "hosts", "enabled", "replace", "match")
 _LINE = re.compile(r"line (\d+)")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in TOML comments
 
 
 def parse_rules(text: str, source: str = "<string>") -> tuple[list[Item], list[RuleError]]:
@@ -202,3 +204,36 @@ def merge_layers(layers: Sequence[Sequence[Item]]) -> tuple[list[Rule], list[Rul
 def _fields(rule: Rule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in Rule.__dataclass_fields__}
 
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        # A JSON string is a TOML basic string once DEL (allowed raw in JSON) is escaped too.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def dump_rules(rules: Iterable[Rule], header: str = "") -> str:
+    """Rules as rule-file TOML text that ``parse_rules`` reads back into equal rules."""
+    lines = [f"# {_CONTROL.sub(' ', line)}".rstrip() for line in header.splitlines()]
+    lines.append("version = 1")
+    for rule in rules:
+        data = rule.to_dict()
+        match = data.pop("match")
+        lines += ["", "[[rule]]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+        lines.append("[rule.match]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in match.items()]
+    return "\n".join(lines) + "\n"
