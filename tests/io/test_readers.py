@@ -345,3 +345,13 @@ def test_stats_add_up_over_mixed_inputs(tmp_path: Path) -> None:
 )
 def test_format_of(name: str, kind: str | None) -> None:
     assert format_of(name) == kind
+
+
+def test_symlink_loops_are_walked_once(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "p.txt").write_text("page")
+    (tmp_path / "d" / "loop").symlink_to(tmp_path / "d", target_is_directory=True)
+    stats = ReadStats()
+    ids = [i.record["id"] for i in read_records([tmp_path], stats=stats)]
+    assert ids == [str(tmp_path / "d" / "p.txt")]
+    assert stats.skipped["directory already walked"] == 1

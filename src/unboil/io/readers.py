@@ -158,9 +158,20 @@ def format_of(path: str | Path) -> str | None:
     return None
 
 
-def _walk(root: Path, recursive: bool, stats: ReadStats) -> Iterator[Path | ErrorItem]:
-    """Files under ``root`` with known extensions, in sorted order, hidden entries skipped."""
+def _walk(
+    root: Path, recursive: bool, stats: ReadStats, seen: set[tuple[int, int]] | None = None
+) -> Iterator[Path | ErrorItem]:
+    """Files under ``root`` with known extensions, in sorted order, hidden entries skipped.
+
+    ``seen`` holds the (device, inode) of directories already walked, so symlink loops end.
+    """
+    seen = set() if seen is None else seen
     try:
+        info = root.stat()
+        if (info.st_dev, info.st_ino) in seen:
+            stats.skipped["directory already walked"] += 1
+            return
+        seen.add((info.st_dev, info.st_ino))
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
         yield ErrorItem(str(root), "", f"cannot list directory: {exc.strerror or exc}")
@@ -171,7 +182,7 @@ def _walk(root: Path, recursive: bool, stats: ReadStats) -> Iterator[Path | Erro
         path = Path(entry.path)
         if entry.is_dir():
             if recursive:
-                yield from _walk(path, recursive, stats)
+                yield from _walk(path, recursive, stats, seen)
         elif format_of(entry.name) is None:
             stats.skipped["unknown extension"] += 1
             logger.debug("skipping %s: unknown extension", path)
