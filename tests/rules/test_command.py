@@ -97,3 +97,15 @@ def test_list_with_a_broken_file_exits_1() -> None:
 def test_verb_is_required() -> None:
     with pytest.raises(SystemExit):
         _run("rules")
+
+
+def test_easylist_converts_to_a_rule_file_that_checks(tmp_path: Path) -> None:
+    source = tmp_path / "list.txt"
+    source.write_text("##.ad\nexample.com#@#.ad\n||ads.example^\n", encoding="utf-8")
+    target = tmp_path / "list.toml"
+    status, _, err = _run("rules", "easylist", str(source), "-o", str(target))
+    assert status == 0 and "2 rules, 1 lines skipped" in err
+    converted = RuleSet.load(target, include_default=False)
+    assert [(r.action, r.match["css"]) for r in converted] == [("drop", ".ad"), ("keep", ".ad")]
+    status, out, _ = _run("rules", "check", "--no-default", str(target))
+    assert status == 0 and out.strip() == f"ok: {target}: 2 rules"

@@ -2,10 +2,12 @@
 
     unboil rules list [FILE...] [--no-default] [--json]
     unboil rules check FILE... [--no-default]
+    unboil rules easylist LIST [-o OUT.toml]
 
 ``check`` prints ``ok: FILE: N rules`` per good file and one line per problem (file, rule,
 field); it exits 1 when any problem was found. Merging the files after the default set is
-checked too, so an id clash with a default rule is caught before a run.
+checked too, so an id clash with a default rule is caught before a run. ``easylist`` converts
+the cosmetic filters of an EasyList-style list into a rule file (skipped lines are counted).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from unboil.rules.engine import DEFAULT_SOURCE, RuleSet, build_rules, default_items
-from unboil.rules.loader import Item, read_rules
+from unboil.rules.easylist import parse_easylist
+from unboil.rules.loader import Item, dump_rules, read_rules
 from unboil.rules.model import RuleError, RuleOverride
 
 
@@ -26,7 +30,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "rules", help="list the rules in effect or check rule files",
         description="List the rules in effect (the default set plus your files) or check rule "
                     "files for errors before a run.")
-    verbs = parser.add_subparsers(dest="rules_verb", metavar="{list,check}", required=True)
+    verbs = parser.add_subparsers(dest="rules_verb", metavar="{list,check,easylist}", required=True)
     listing = verbs.add_parser("list", help="show id, action, priority, hosts and description")
     listing.add_argument("files", nargs="*", metavar="FILE", help="rule files, after the default set")
     listing.add_argument("--no-default", action="store_true", help="leave out the default rule set")
@@ -35,6 +39,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", metavar="FILE", help="rule files to check")
     check.add_argument("--no-default", action="store_true",
                        help="do not check the files against the default rule set")
+    convert = verbs.add_parser("easylist", help="convert EasyList cosmetic filters to a rule file")
+    convert.add_argument("list", metavar="LIST", help="an EasyList-style filter list")
+    convert.add_argument("-o", "--output", default="-", help="rule file to write (default: stdout)")
     parser.set_defaults(func=run)
     return parser
 
@@ -45,6 +52,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     err = err or sys.stderr
     if args.rules_verb == "list":
         return _list(args, out, err)
+    if args.rules_verb == "easylist":
+        return _easylist(args, out, err)
     return _check(args, out, err)
 
 
@@ -98,3 +107,20 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         where = "" if args.no_default else f" (checked against {DEFAULT_SOURCE})"
         print(f"{len(problems)} problem(s){where}", file=err)
     return 1 if problems else 0
+
+
+def _easylist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        text = Path(args.list).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        print(f"error: {args.list}: cannot read: {exc.strerror or exc}", file=err)
+        return 1
+    rules, skipped = parse_easylist(text, args.list)
+    toml = dump_rules(rules, header=f"Converted by unboil from {args.list}: {len(rules)} rules, "
+                                    f"{len(skipped)} lines skipped.")
+    if args.output == "-":
+        out.write(toml)
+    else:
+        Path(args.output).write_text(toml, encoding="utf-8")
+    print(f"{args.list}: {len(rules)} rules, {len(skipped)} lines skipped", file=err)
+    return 0
