@@ -378,7 +378,7 @@ def format_tables(
         head = f"{'tool':<20} {'F1':>6} {'P':>6} {'R':>6} {'pages/s':>8} {'errors':>6}"
         if wcxb:
             head += f" {'with':>6} {'without':>7}"
-        head += f" {'pub F1':>6}  status"
+        head += f" {'pub F1':>6}  version"
         lines += [head, "-" * len(head)]
         for name, r in rows.items():
             pub = PUBLISHED.get(bname, {}).get(name)
@@ -441,7 +441,7 @@ def format_validation(v: dict[str, Any]) -> str:
 
 
 def write_png(results: dict[str, dict[str, dict[str, Any]]], labels: dict[str, str], path: Path) -> None:
-    """Bar chart: F1 per tool and benchmark, and throughput (log scale), with benchmark names."""
+    """Chart: F1 per tool and benchmark, throughput (log scale), and WCXB-dev F1 per page type."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -449,27 +449,49 @@ def write_png(results: dict[str, dict[str, dict[str, Any]]], labels: dict[str, s
 
     tools = list(dict.fromkeys(t for rows in results.values() for t in rows))
     benches = list(results)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    wcxb = results.get("wcxb", {})
+    ran = [t for t in tools if wcxb.get(t, {}).get("per_type")]
+    panels = 3 if ran else 2
+    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels, 5.2))
+    ax1, ax2 = axes[0], axes[1]
     width = 0.8 / max(1, len(benches))
     for k, b in enumerate(benches):
         xs = [i + k * width for i in range(len(tools))]
-        f1 = [results[b].get(t, {}).get("f1") or 0.0 for t in tools]
+        f1 = [results[b].get(t, {}).get("f1") for t in tools]
         pps = [results[b].get(t, {}).get("pages_per_s") or 0.0 for t in tools]
-        bars = ax1.bar(xs, f1, width, label=labels[b])
-        ax1.bar_label(bars, labels=[f"{v:.2f}" if v else "n/a" for v in f1], fontsize=7)
+        bars = ax1.bar(xs, [v or 0.0 for v in f1], width, label=labels[b])
+        ax1.bar_label(bars, labels=["n/a" if v is None else f"{v:.2f}" for v in f1], fontsize=7)
         ax2.bar(xs, pps, width, label=labels[b])
     for ax in (ax1, ax2):
         ax.set_xticks([i + width * (len(benches) - 1) / 2 for i in range(len(tools))])
         ax.set_xticklabels(tools, rotation=30, ha="right", fontsize=8)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     ax1.set_ylabel("F1 (each benchmark's own metric)")
-    ax1.set_ylim(0, 1.05)
-    ax2.set_ylabel("pages / second (one core, log)")
-    ax2.set_yscale("log")
-    fig.suptitle("unboil quality harness — " + " and ".join(labels[b] for b in benches), fontsize=9)
+    ax1.set_ylim(0, 1.08)
+    ax1.set_title("F1", fontsize=9)
+    ax2.set_ylabel("pages / second (log)")
+    if any((results[b].get(t, {}).get("pages_per_s") or 0) > 0 for b in benches for t in tools):
+        ax2.set_yscale("log")
+    ax2.set_title("throughput, extraction call only, one process", fontsize=9)
+    if ran:
+        ax3 = axes[2]
+        types = [t for t in WCXB_TYPES if any(t in wcxb[r]["per_type"] for r in ran)]
+        grid = [[wcxb[r]["per_type"].get(t, {}).get("f1", float("nan")) for t in types] for r in ran]
+        im = ax3.imshow(grid, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                ax3.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                         color="white" if v < 0.6 else "black")
+        ax3.set_xticks(range(len(types)))
+        ax3.set_xticklabels(types, rotation=30, ha="right", fontsize=8)
+        ax3.set_yticks(range(len(ran)))
+        ax3.set_yticklabels(ran, fontsize=8)
+        ax3.set_title("WCXB-dev F1 per page type", fontsize=9)
+        fig.colorbar(im, ax=ax3, fraction=0.04)
+    fig.suptitle("unboil quality harness — " + " and ".join(labels[b] for b in benches), fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
