@@ -38,18 +38,25 @@ def test_check_reports_every_problem_and_exits_1() -> None:
     assert status == 1 and out == ""
     lines = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(lines) == 3
-    for rule_id, field in [("typo", "match.max_word"), ("bad-regex", "match.text_regex"),
-                           ("bad-action", "action")]:
-        assert any(str(broken) in line and f"'{rule_id}'" in line and field in line
-                   for line in lines), err
+    for rule_id, field in [
+        ("typo", "match.max_word"),
+        ("bad-regex", "match.text_regex"),
+        ("bad-action", "action"),
+    ]:
+        assert any(
+            str(broken) in line and f"'{rule_id}'" in line and field in line for line in lines
+        ), err
 
 
 def test_check_catches_a_clash_between_files(tmp_path: Path) -> None:
     clash = tmp_path / "clash.toml"
-    clash.write_text('[[rule]]\nid = "short-share"\naction = "drop"\n[rule.match]\nmax_words = 2\n',
-                     encoding="utf-8")
-    status, out, err = _run("rules", "check", "--no-default", str(FIXTURES / "site.toml"),
-                            str(clash))
+    clash.write_text(
+        '[[rule]]\nid = "short-share"\naction = "drop"\n[rule.match]\nmax_words = 2\n',
+        encoding="utf-8",
+    )
+    status, out, err = _run(
+        "rules", "check", "--no-default", str(FIXTURES / "site.toml"), str(clash)
+    )
     assert status == 1
     assert "ok:" in out and "duplicate id" in err and "site.toml" in err
 
@@ -57,8 +64,10 @@ def test_check_catches_a_clash_between_files(tmp_path: Path) -> None:
 def test_check_against_the_default_set(tmp_path: Path) -> None:
     default_id = RuleSet.default().rules[0].id
     clash = tmp_path / "mine.toml"
-    clash.write_text(f'[[rule]]\nid = "{default_id}"\naction = "keep"\n[rule.match]\n'
-                     'max_words = 2\n', encoding="utf-8")
+    clash.write_text(
+        f'[[rule]]\nid = "{default_id}"\naction = "keep"\n[rule.match]\nmax_words = 2\n',
+        encoding="utf-8",
+    )
     status, _, err = _run("rules", "check", str(clash))
     assert status == 1 and "default.toml" in err and default_id in err
 
@@ -69,16 +78,22 @@ def test_check_missing_file_exits_1(tmp_path: Path) -> None:
 
 
 def test_list_shows_rules_in_order() -> None:
-    status, out, _ = _run("rules", "list", "--no-default", str(FIXTURES / "site.toml"),
-                          str(FIXTURES / "override.toml"))
+    status, out, _ = _run(
+        "rules",
+        "list",
+        "--no-default",
+        str(FIXTURES / "site.toml"),
+        str(FIXTURES / "override.toml"),
+    )
     assert status == 0
     rows = out.splitlines()
     assert rows[0].split()[:5] == ["ID", "ACTION", "PRIORITY", "HOSTS", "DESCRIPTION"]
     ids = [row.split()[0] for row in rows[1:-1]]
     assert ids == ["short-share", "keep-headings", "title-copies", "example-footer", "newsletter"]
     assert "keep (off)" in out and "example.com" in out
-    expected = RuleSet.load(FIXTURES / "site.toml", FIXTURES / "override.toml",
-                            include_default=False).hash
+    expected = RuleSet.load(
+        FIXTURES / "site.toml", FIXTURES / "override.toml", include_default=False
+    ).hash
     assert rows[-1].endswith(expected)
 
 

@@ -51,31 +51,45 @@ PAGE = """<html><body><div class="ad-banner"><p>Buy now</p></div>
 def _decide(rules: RuleSet, url: str) -> dict[str, str]:
     root = lxml.html.fromstring(PAGE)
     blocks = [Block(i, e.text_content(), element=e) for i, e in enumerate(root.iter("p"))]
-    return {b.text: d.action for b, d in zip(blocks, rules.decide(Document(blocks, url=url,
-                                                                           root=root)))}
+    return {
+        b.text: d.action
+        for b, d in zip(blocks, rules.decide(Document(blocks, url=url, root=root)), strict=True)
+    }
 
 
 def test_imported_rules_decide_with_host_scope_and_exceptions() -> None:
     rules = RuleSet.from_easylist(LIST)
     assert _decide(rules, "https://other.net/") == {
-        "Buy now": "drop", "Share": "keep", "Story text.": "keep"}
+        "Buy now": "drop",
+        "Share": "keep",
+        "Story text.": "keep",
+    }
     assert _decide(rules, "https://www.example.com/a") == {
-        "Buy now": "keep", "Share": "drop", "Story text.": "keep"}
+        "Buy now": "keep",
+        "Share": "drop",
+        "Story text.": "keep",
+    }
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("#@~.,:[]()>+*$^|!ab- "), max_size=20),
-                max_size=8))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("#@~.,:[]()>+*$^|!ab- "), max_size=20), max_size=8)
+)
 def test_any_list_imports_or_reports_every_line(lines: list[str]) -> None:
     rules, skipped = parse_easylist("\n".join(lines))
 
     def is_filter(line: str) -> bool:
         line = line.strip()
-        return bool(line) and not line.startswith("!") and not (line.startswith("[")
-                                                                and line.endswith("]"))
+        return (
+            bool(line)
+            and not line.startswith("!")
+            and not (line.startswith("[") and line.endswith("]"))
+        )
 
     skipped_at = {s.line_number for s in skipped}
-    imported = {ln.strip() for n, ln in enumerate(lines, 1) if is_filter(ln) and n not in skipped_at}
+    imported = {
+        ln.strip() for n, ln in enumerate(lines, 1) if is_filter(ln) and n not in skipped_at
+    }
     assert skipped_at <= {n for n, ln in enumerate(lines, 1) if is_filter(ln)}
     assert sorted(r.description for r in rules) == sorted(imported)
     RuleSet(rules)  # whatever was imported forms a valid rule set

@@ -19,8 +19,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _doc(*texts: str, url: str = "", signals: list[dict] | None = None) -> Document:
-    blocks = [Block(index=i, text=t, signals=dict(signals[i]) if signals else {})
-              for i, t in enumerate(texts)]
+    blocks = [
+        Block(index=i, text=t, signals=dict(signals[i]) if signals else {})
+        for i, t in enumerate(texts)
+    ]
     return Document(blocks=blocks, url=url)
 
 
@@ -28,26 +30,32 @@ def test_a_block_matching_nothing_is_kept_with_no_rule() -> None:
     rules = RuleSet([Rule.drop("tiny").where(max_words=1)])
     decisions = rules.decide(_doc("two words", "one"))
     assert [(d.action, d.rule, d.matched) for d in decisions] == [
-        (KEEP, "", ()), (DROP, "tiny", ("tiny",))]
+        (KEEP, "", ()),
+        (DROP, "tiny", ("tiny",)),
+    ]
 
 
 def test_keep_beats_drop_whatever_the_priority() -> None:
-    rules = RuleSet([
-        Rule.drop("short", priority=100).where(max_words=5),
-        Rule.keep("bylines", priority=-100).where(text_regex="^By "),
-    ])
+    rules = RuleSet(
+        [
+            Rule.drop("short", priority=100).where(max_words=5),
+            Rule.keep("bylines", priority=-100).where(text_regex="^By "),
+        ]
+    )
     byline, other = rules.decide(_doc("By Jane Doe", "Share this"))
     assert (byline.action, byline.rule, byline.matched) == (KEEP, "bylines", ("bylines", "short"))
     assert (other.action, other.rule) == (DROP, "short")
 
 
 def test_priority_then_order_decides_and_matched_follows_evaluation_order() -> None:
-    rules = RuleSet([
-        Rule.drop("a").where(max_words=5),
-        Rule.drop("b", priority=2).where(max_words=5),
-        Rule.drop("c").where(max_words=5),
-        Rule.drop("d", priority=2).where(max_words=5),
-    ])
+    rules = RuleSet(
+        [
+            Rule.drop("a").where(max_words=5),
+            Rule.drop("b", priority=2).where(max_words=5),
+            Rule.drop("c").where(max_words=5),
+            Rule.drop("d", priority=2).where(max_words=5),
+        ]
+    )
     (decision,) = rules.decide(_doc("short block"))
     assert decision.rule == "b"
     assert decision.matched == ("b", "d", "a", "c")
@@ -72,13 +80,19 @@ def test_drop_repeats_keeps_the_first_and_drops_the_rest() -> None:
 
 
 def test_drop_repeats_on_a_first_occurrence_lets_the_next_rule_decide() -> None:
-    rules = RuleSet([
-        Rule.drop_repeats("copies", priority=5).where(repeat_of_title=True),
-        Rule.drop("short").where(max_words=1),
-    ])
+    rules = RuleSet(
+        [
+            Rule.drop_repeats("copies", priority=5).where(repeat_of_title=True),
+            Rule.drop("short").where(max_words=1),
+        ]
+    )
     decisions = rules.decide(_doc("Title", "Body text here", "Title", "Title", signals=GROUPED))
     assert [(d.action, d.rule) for d in decisions] == [
-        (DROP, "short"), (KEEP, ""), (DROP, "copies"), (DROP, "copies")]
+        (DROP, "short"),
+        (KEEP, ""),
+        (DROP, "copies"),
+        (DROP, "copies"),
+    ]
     assert decisions[0].matched == ("copies", "short")
 
 
@@ -88,11 +102,17 @@ def test_drop_repeats_needs_the_repeat_signals() -> None:
     assert [d.action for d in decisions] == [KEEP, KEEP]
 
 
-@pytest.mark.parametrize(("url", "applies"), [
-    ("https://example.com/a", True), ("https://www.example.com/a", True),
-    ("http://news.example.com/", True), ("https://notexample.com/", False),
-    ("https://example.org/", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("url", "applies"),
+    [
+        ("https://example.com/a", True),
+        ("https://www.example.com/a", True),
+        ("http://news.example.com/", True),
+        ("https://notexample.com/", False),
+        ("https://example.org/", False),
+        ("", False),
+    ],
+)
 def test_host_scope(url: str, applies: bool) -> None:
     rules = RuleSet.load(FIXTURES / "site.toml", include_default=False)
     doc = _doc("Intro paragraph of the page", "Body", "All rights reserved 2026", url=url)
@@ -114,8 +134,13 @@ def test_empty_match_is_refused_for_python_rules_too() -> None:
 
 
 def test_catastrophic_regex_times_out_as_no_match(caplog: pytest.LogCaptureFixture) -> None:
-    rules = RuleSet([Rule.drop("evil").where(text_regex=r"(a+)+$"),
-                     Rule.drop("b-end").where(text_regex=r"b\Z")], regex_timeout=0.2)
+    rules = RuleSet(
+        [
+            Rule.drop("evil").where(text_regex=r"(a+)+$"),
+            Rule.drop("b-end").where(text_regex=r"b\Z"),
+        ],
+        regex_timeout=0.2,
+    )
     doc = _doc("a" * 5000 + "!", "ab")
     started = time.perf_counter()
     decisions = rules.decide(doc)
@@ -136,22 +161,32 @@ PAGE = """<html><head><title>T</title></head><body>
 def _html_doc(html: str, url: str = "https://example.com/x") -> Document:
     root = lxml.html.fromstring(html)
     elements = [e for e in root.iter("p", "h1")]
-    blocks = [Block(index=i, text=e.text_content().strip(), tag=e.tag, element=e)
-              for i, e in enumerate(elements)]
+    blocks = [
+        Block(index=i, text=e.text_content().strip(), tag=e.tag, element=e)
+        for i, e in enumerate(elements)
+    ]
     return Document(blocks=blocks, url=url, root=root)
 
 
 def test_css_matches_the_element_or_an_ancestor() -> None:
-    rules = RuleSet([
-        Rule.drop("chrome").where(css="nav, footer"),
-        Rule.drop("share").where(css="article div.share-bar"),
-        Rule.keep("lead").where(css="#story > p:first-of-type"),
-    ])
+    rules = RuleSet(
+        [
+            Rule.drop("chrome").where(css="nav, footer"),
+            Rule.drop("share").where(css="article div.share-bar"),
+            Rule.keep("lead").where(css="#story > p:first-of-type"),
+        ]
+    )
     doc = _html_doc(PAGE)
-    decided = {b.text: d.rule for b, d in zip(doc.blocks, rules.decide(doc))}
-    assert decided == {"Home": "chrome", "World": "chrome", "Headline": "",
-                       "First paragraph.": "lead", "Share on Facebook": "share",
-                       "Second paragraph.": "", "Copyright": "chrome"}
+    decided = {b.text: d.rule for b, d in zip(doc.blocks, rules.decide(doc), strict=True)}
+    assert decided == {
+        "Home": "chrome",
+        "World": "chrome",
+        "Headline": "",
+        "First paragraph.": "lead",
+        "Share on Facebook": "share",
+        "Second paragraph.": "",
+        "Copyright": "chrome",
+    }
 
 
 def test_css_never_matches_text_blocks() -> None:
@@ -164,8 +199,10 @@ def test_css_on_a_real_page_agrees_with_walking_the_tree(shared_fixtures: Path) 
     root = lxml.html.fromstring(gzip.decompress(page.read_bytes()))
     elements = [e for e in root.iter("p", "li", "h2", "h3") if (e.text_content() or "").strip()]
     assert elements, f"no text blocks in {page}"
-    blocks = [Block(index=i, text=e.text_content().strip(), tag=e.tag, element=e)
-              for i, e in enumerate(elements)]
+    blocks = [
+        Block(index=i, text=e.text_content().strip(), tag=e.tag, element=e)
+        for i, e in enumerate(elements)
+    ]
     doc = Document(blocks=blocks, root=root)
     rules = RuleSet([Rule.drop("chrome").where(css="nav, footer, header, aside")])
     got = [d.dropped for d in rules.decide(doc)]
@@ -176,16 +213,20 @@ def test_css_on_a_real_page_agrees_with_walking_the_tree(shared_fixtures: Path) 
 
 def test_class_tokens_matcher_on_html_blocks() -> None:
     rules = RuleSet([Rule.drop("social").where(class_tokens=["social", "sharing"])])
-    blocks = [Block(0, "Share", class_tokens=("share-bar", "social")), Block(1, "Text",
-                                                                          class_tokens=("story",))]
+    blocks = [
+        Block(0, "Share", class_tokens=("share-bar", "social")),
+        Block(1, "Text", class_tokens=("story",)),
+    ]
     assert [d.rule for d in rules.decide(Document(blocks))] == ["social", ""]
 
 
 def _mixed_rules() -> RuleSet:
-    return RuleSet.load(FIXTURES / "site.toml", include_default=False).extend([
-        Rule.drop("chrome").where(css="nav, footer"),
-        Rule.drop("long-regex").where(text_regex=r"(?i)\bparagraph\b"),
-    ])
+    return RuleSet.load(FIXTURES / "site.toml", include_default=False).extend(
+        [
+            Rule.drop("chrome").where(css="nav, footer"),
+            Rule.drop("long-regex").where(text_regex=r"(?i)\bparagraph\b"),
+        ]
+    )
 
 
 def test_pickle_round_trip_decides_the_same_and_leaves_compiled_state_behind() -> None:
@@ -204,9 +245,16 @@ def test_pickle_round_trip_decides_the_same_and_leaves_compiled_state_behind() -
 def test_threads_deciding_concurrently_agree() -> None:
     rules = _mixed_rules()
     texts = [f"Block {i} " + "word " * (i % 15) for i in range(200)]
-    signals = [{"widget": "share" if i % 7 == 0 else "", "repeat_group": i % 5,
-                "repeat_size": 2, "repeat_first": i < 5, "repeat_of_title": i % 5 == 0}
-               for i in range(200)]
+    signals = [
+        {
+            "widget": "share" if i % 7 == 0 else "",
+            "repeat_group": i % 5,
+            "repeat_size": 2,
+            "repeat_first": i < 5,
+            "repeat_of_title": i % 5 == 0,
+        }
+        for i in range(200)
+    ]
     expected = rules.decide(_doc(*texts, url="https://example.com/", signals=signals))
     results: list[object] = []
     lock = threading.Lock()
@@ -233,8 +281,9 @@ def test_threads_deciding_concurrently_agree() -> None:
 
 def test_hash_is_stable_and_tracks_what_decides() -> None:
     one = RuleSet([Rule.drop("a").where(max_words=3)])
-    same = RuleSet.from_toml('[[rule]]\nid = "a"\naction = "drop"\nmatch = {max_words = 3}\n',
-                             source="other.toml")
+    same = RuleSet.from_toml(
+        '[[rule]]\nid = "a"\naction = "drop"\nmatch = {max_words = 3}\n', source="other.toml"
+    )
     assert one.hash == same.hash and len(one.hash) == 16
     assert RuleSet([Rule.drop("a").where(max_words=4)]).hash != one.hash
     assert RuleSet([Rule.keep("a").where(max_words=3)]).hash != one.hash

@@ -1,4 +1,4 @@
-"""Loading rule files: every kind of mistake is named by file, rule and field; files merge in order."""
+"""Loading rule files: each mistake is named by file, rule and field; files merge in order."""
 
 from __future__ import annotations
 
@@ -33,15 +33,19 @@ def _only_error(tmp_path: Path, text: str) -> RuleError:
 RULE = '[[rule]]\nid = "{id}"\naction = "{action}"\n[rule.match]\n{match}\n'
 
 
-@pytest.mark.parametrize(("match", "field", "words"), [
-    ("max_word = 3", "match.max_word", ["unknown matcher", "max_words"]),
-    ('max_words = "three"', "match.max_words", ["whole number", "str"]),
-    ('text_regex = "(a|b"', "match.text_regex", ["bad regular expression"]),
-    ('css = "div > > p"', "match.css", ["bad CSS selector"]),
-    ('tag = ["p", 3]', "match.tag", ["strings"]),
-])
-def test_match_errors_name_file_rule_and_field(tmp_path: Path, match: str, field: str,
-                                               words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("match", "field", "words"),
+    [
+        ("max_word = 3", "match.max_word", ["unknown matcher", "max_words"]),
+        ('max_words = "three"', "match.max_words", ["whole number", "str"]),
+        ('text_regex = "(a|b"', "match.text_regex", ["bad regular expression"]),
+        ('css = "div > > p"', "match.css", ["bad CSS selector"]),
+        ('tag = ["p", 3]', "match.tag", ["strings"]),
+    ],
+)
+def test_match_errors_name_file_rule_and_field(
+    tmp_path: Path, match: str, field: str, words: list[str]
+) -> None:
     error = _only_error(tmp_path, RULE.format(id="my-rule", action="drop", match=match))
     assert error.field == field
     assert "'my-rule'" in error.rule
@@ -55,8 +59,10 @@ def test_unknown_action(tmp_path: Path) -> None:
 
 
 def test_missing_id_is_named_by_position(tmp_path: Path) -> None:
-    text = RULE.format(id="first", action="drop", match="max_words = 3") + \
-        '[[rule]]\naction = "drop"\n[rule.match]\nmax_words = 3\n'
+    text = (
+        RULE.format(id="first", action="drop", match="max_words = 3")
+        + '[[rule]]\naction = "drop"\n[rule.match]\nmax_words = 3\n'
+    )
     error = _only_error(tmp_path, text)
     assert error.field == "id" and error.reason == "missing" and "#2" in error.rule
 
@@ -72,15 +78,22 @@ def test_bad_toml_names_the_line(tmp_path: Path) -> None:
     assert error.field == "line 3" and "bad TOML" in error.reason
 
 
-@pytest.mark.parametrize(("text", "field", "hint"), [
-    ('[rule]\nid = "a"\n', "rule", "[[rule]]"),
-    ('rules = []\n', "rules", "'rule'"),
-    ('version = 7\n', "version", "unsupported"),
-    ('[[rule]]\nid = "a"\naction = "drop"\n[rule.matches]\nmax_words = 2\n', "matches", "'match'"),
-    ('[[rule]]\nid = "a"\naction = "drop"\nmax_words = 2\n', "max_words", "[rule.match]"),
-    ('[[rule]]\nid = "a"\naction = "drop"\n', "match", "missing"),
-    ('[[rule]]\nid = "a"\naction = "drop"\n[rule.match]\n', "match", "empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "field", "hint"),
+    [
+        ('[rule]\nid = "a"\n', "rule", "[[rule]]"),
+        ("rules = []\n", "rules", "'rule'"),
+        ("version = 7\n", "version", "unsupported"),
+        (
+            '[[rule]]\nid = "a"\naction = "drop"\n[rule.matches]\nmax_words = 2\n',
+            "matches",
+            "'match'",
+        ),
+        ('[[rule]]\nid = "a"\naction = "drop"\nmax_words = 2\n', "max_words", "[rule.match]"),
+        ('[[rule]]\nid = "a"\naction = "drop"\n', "match", "missing"),
+        ('[[rule]]\nid = "a"\naction = "drop"\n[rule.match]\n', "match", "empty"),
+    ],
+)
 def test_structure_errors(tmp_path: Path, text: str, field: str, hint: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(RuleError) as info:
@@ -94,15 +107,17 @@ def test_all_problems_of_a_file_are_listed() -> None:
     items, errors = read_rules(FIXTURES / "broken.toml")
     assert items == []
     assert [(e.rule.split()[0], e.field) for e in errors] == [
-        ("'typo'", "match.max_word"), ("'bad-regex'", "match.text_regex"),
-        ("'bad-action'", "action")]
+        ("'typo'", "match.max_word"),
+        ("'bad-regex'", "match.text_regex"),
+        ("'bad-action'", "action"),
+    ]
 
 
 def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     assert "cannot read" in str(read_rules(missing)[1][0])
     latin = tmp_path / "latin.toml"
-    latin.write_bytes(b'# caf\xe9\n')
+    latin.write_bytes(b"# caf\xe9\n")
     assert "not UTF-8" in str(read_rules(latin)[1][0])
 
 
@@ -127,15 +142,19 @@ def test_reusing_an_id_without_replace_names_both_files(tmp_path: Path) -> None:
 
 
 def test_full_rule_with_replace_can_disable(tmp_path: Path) -> None:
-    off = _write(tmp_path, '[[rule]]\nid = "short-share"\nreplace = true\nenabled = false\naction = "drop"\n'
-                   '[rule.match]\nmax_words = 8\n')
+    off = _write(
+        tmp_path,
+        '[[rule]]\nid = "short-share"\nreplace = true\nenabled = false\naction = "drop"\n'
+        "[rule.match]\nmax_words = 8\n",
+    )
     rules = RuleSet.load(FIXTURES / "site.toml", off, include_default=False)
     rule = rules.get("short-share")
     assert rule is not None and not rule.enabled
 
 
-def test_toggle_of_unknown_id_is_logged_not_fatal(tmp_path: Path, caplog: pytest.LogCaptureFixture
-                                                  ) -> None:
+def test_toggle_of_unknown_id_is_logged_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     toggle = _write(tmp_path, '[[rule]]\nid = "no-such-rule"\nenabled = false\n')
     with caplog.at_level(logging.WARNING, logger="unboil.rules.loader"):
         rules = RuleSet.load(FIXTURES / "site.toml", toggle, include_default=False)
@@ -168,8 +187,21 @@ _values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3), max_
 
 
 @settings(max_examples=100, deadline=None)
-@given(value=_values, name=st.sampled_from(["tag", "position", "widget", "css", "max_words",
-                                            "text_regex", "min_link_density", "in_main"]))
+@given(
+    value=_values,
+    name=st.sampled_from(
+        [
+            "tag",
+            "position",
+            "widget",
+            "css",
+            "max_words",
+            "text_regex",
+            "min_link_density",
+            "in_main",
+        ]
+    ),
+)
 def test_any_match_value_is_accepted_or_named(value: object, name: str) -> None:
     import json
 

@@ -81,11 +81,19 @@ def test_every_matcher_has_a_case() -> None:
     assert set(MATCHERS) <= covered, sorted(set(MATCHERS) - covered)
 
 
-@pytest.mark.parametrize(("value", "at", "n", "expected"), [
-    ("first", 0, 5, True), ("first", 1, 5, False), ("last", 4, 5, True), ("last", 3, 5, False),
-    ({"min": 0.75}, 3, 5, True), ({"min": 0.75}, 2, 5, False), ({"max": 0.25}, 1, 5, True),
-    ({"min": 0.0, "max": 0.0}, 0, 1, True),
-])
+@pytest.mark.parametrize(
+    ("value", "at", "n", "expected"),
+    [
+        ("first", 0, 5, True),
+        ("first", 1, 5, False),
+        ("last", 4, 5, True),
+        ("last", 3, 5, False),
+        ({"min": 0.75}, 3, 5, True),
+        ({"min": 0.75}, 2, 5, False),
+        ({"max": 0.25}, 1, 5, True),
+        ({"min": 0.0, "max": 0.0}, 0, 1, True),
+    ],
+)
 def test_position(value: object, at: int, n: int, expected: bool) -> None:
     assert _holds({"position": value}, Block(at, "x"), n_blocks=n, at=at) is expected
 

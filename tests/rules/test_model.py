@@ -64,19 +64,41 @@ def test_match_table_is_read_only_and_pickles() -> None:
 
 def test_to_dict_rebuilds_an_equal_rule() -> None:
     rule = Rule.keep("k", description="d", priority=-2, hosts=("a.org",), enabled=False).where(
-        position="last", css="div.share a", min_content_score=-1.5)
+        position="last", css="div.share a", min_content_score=-1.5
+    )
     assert Rule(**rule.to_dict()) == rule
 
 
 BAD_VALUES = [
-    ("min_words", "eight"), ("max_words", -1), ("max_chars", 2.5), ("min_chars", True),
-    ("max_link_density", 1.5), ("min_link_density", "x"), ("tag", 5), ("tag", []),
-    ("position", "middle"), ("position", {"min": 0.8, "max": 0.2}), ("position", {"from": 0}),
-    ("bullet", "yes"), ("text_regex", "(a"), ("text_regex", 3), ("lexicon", [1]),
-    ("css", "div["), ("css", ""), ("class_tokens", {}), ("repeat_of_title", 1),
-    ("repeated_in_page", "true"), ("repeat_first", None), ("is_title", 0),
-    ("min_title_similarity", 2), ("site_frequency", -0.1), ("widget", 7), ("markup", ""),
-    ("min_content_score", "high"), ("max_content_score", float("nan")), ("in_main", "no"),
+    ("min_words", "eight"),
+    ("max_words", -1),
+    ("max_chars", 2.5),
+    ("min_chars", True),
+    ("max_link_density", 1.5),
+    ("min_link_density", "x"),
+    ("tag", 5),
+    ("tag", []),
+    ("position", "middle"),
+    ("position", {"min": 0.8, "max": 0.2}),
+    ("position", {"from": 0}),
+    ("bullet", "yes"),
+    ("text_regex", "(a"),
+    ("text_regex", 3),
+    ("lexicon", [1]),
+    ("css", "div["),
+    ("css", ""),
+    ("class_tokens", {}),
+    ("repeat_of_title", 1),
+    ("repeated_in_page", "true"),
+    ("repeat_first", None),
+    ("is_title", 0),
+    ("min_title_similarity", 2),
+    ("site_frequency", -0.1),
+    ("widget", 7),
+    ("markup", ""),
+    ("min_content_score", "high"),
+    ("max_content_score", float("nan")),
+    ("in_main", "no"),
 ]
 
 
@@ -100,14 +122,17 @@ def test_unknown_matcher_suggests_close_names() -> None:
         Rule.drop("r").where(max_word=3)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"id": "r", "action": "delete"}, "action"),
-    ({"id": "", "action": "drop"}, "id"),
-    ({"id": "has space", "action": "drop"}, "id"),
-    ({"id": "r", "action": "drop", "priority": "high"}, "priority"),
-    ({"id": "r", "action": "drop", "hosts": ["not a host"]}, "hosts"),
-    ({"id": "r", "action": "drop", "enabled": "no"}, "enabled"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"id": "r", "action": "delete"}, "action"),
+        ({"id": "", "action": "drop"}, "id"),
+        ({"id": "has space", "action": "drop"}, "id"),
+        ({"id": "r", "action": "drop", "priority": "high"}, "priority"),
+        ({"id": "r", "action": "drop", "hosts": ["not a host"]}, "hosts"),
+        ({"id": "r", "action": "drop", "enabled": "no"}, "enabled"),
+    ],
+)
 def test_bad_rule_fields(kwargs: dict, field: str) -> None:
     with pytest.raises(RuleError) as info:
         Rule(**kwargs)
@@ -139,12 +164,16 @@ _texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
 @settings(max_examples=60, deadline=None)
-@given(description=_texts, pattern_text=_texts, names=st.lists(_texts.filter(str.strip), min_size=1,
-                                                               max_size=3))
+@given(
+    description=_texts,
+    pattern_text=_texts,
+    names=st.lists(_texts.filter(str.strip), min_size=1, max_size=3),
+)
 def test_dump_then_parse_round_trips(description: str, pattern_text: str, names: list[str]) -> None:
     import regex
 
     rule = Rule.drop("r-1", description=description).where(
-        text_regex=regex.escape(pattern_text) or "x", class_tokens=names, min_words=2)
+        text_regex=regex.escape(pattern_text) or "x", class_tokens=names, min_words=2
+    )
     loaded, errors = parse_rules(dump_rules([rule], header=description))
     assert errors == [] and loaded == [rule]

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from unboil.rules.engine import DEFAULT_SOURCE, RuleSet, build_rules, default_items
 from unboil.rules.easylist import parse_easylist
+from unboil.rules.engine import DEFAULT_SOURCE, RuleSet, build_rules, default_items
 from unboil.rules.loader import Item, dump_rules, read_rules
 from unboil.rules.model import RuleError, RuleOverride
 
@@ -27,18 +27,25 @@ from unboil.rules.model import RuleError, RuleOverride
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``rules`` verb with its ``list`` and ``check`` sub-verbs."""
     parser = subparsers.add_parser(
-        "rules", help="list the rules in effect or check rule files",
+        "rules",
+        help="list the rules in effect or check rule files",
         description="List the rules in effect (the default set plus your files) or check rule "
-                    "files for errors before a run.")
+        "files for errors before a run.",
+    )
     verbs = parser.add_subparsers(dest="rules_verb", metavar="{list,check,easylist}", required=True)
     listing = verbs.add_parser("list", help="show id, action, priority, hosts and description")
-    listing.add_argument("files", nargs="*", metavar="FILE", help="rule files, after the default set")
+    listing.add_argument(
+        "files", nargs="*", metavar="FILE", help="rule files, after the default set"
+    )
     listing.add_argument("--no-default", action="store_true", help="leave out the default rule set")
     listing.add_argument("--json", action="store_true", help="one JSON object per rule")
     check = verbs.add_parser("check", help="validate rule files; exit 1 on any problem")
     check.add_argument("files", nargs="+", metavar="FILE", help="rule files to check")
-    check.add_argument("--no-default", action="store_true",
-                       help="do not check the files against the default rule set")
+    check.add_argument(
+        "--no-default",
+        action="store_true",
+        help="do not check the files against the default rule set",
+    )
     convert = verbs.add_parser("easylist", help="convert EasyList cosmetic filters to a rule file")
     convert.add_argument("list", metavar="LIST", help="an EasyList-style filter list")
     convert.add_argument("-o", "--output", default="-", help="rule file to write (default: stdout)")
@@ -66,16 +73,19 @@ def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     if args.json:
         for rule in ruleset:
-            print(json.dumps({**rule.to_dict(), "source": rule.source}, ensure_ascii=False), file=out)
+            print(
+                json.dumps({**rule.to_dict(), "source": rule.source}, ensure_ascii=False), file=out
+            )
         return 0
     rows = [("ID", "ACTION", "PRIORITY", "HOSTS", "DESCRIPTION")]
     for rule in ruleset:
         action = rule.action if rule.enabled else f"{rule.action} (off)"
-        rows.append((rule.id, action, str(rule.priority), ",".join(rule.hosts) or "*",
-                     rule.description))
+        rows.append(
+            (rule.id, action, str(rule.priority), ",".join(rule.hosts) or "*", rule.description)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
         print("  ".join([*cells, row[4]]).rstrip(), file=out)
     print(f"# {len(ruleset)} rules, hash {ruleset.hash}", file=out)
     return 0
@@ -116,8 +126,11 @@ def _easylist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"error: {args.list}: cannot read: {exc.strerror or exc}", file=err)
         return 1
     rules, skipped = parse_easylist(text, args.list)
-    toml = dump_rules(rules, header=f"Converted by unboil from {args.list}: {len(rules)} rules, "
-                                    f"{len(skipped)} lines skipped.")
+    toml = dump_rules(
+        rules,
+        header=f"Converted by unboil from {args.list}: {len(rules)} rules, "
+        f"{len(skipped)} lines skipped.",
+    )
     if args.output == "-":
         out.write(toml)
     else:

@@ -21,15 +21,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from unboil.rules.matchers import InvalidValue, MATCHERS
+from unboil.rules.matchers import MATCHERS, InvalidValue
 from unboil.rules.model import DROP, KEEP, Rule, RuleError, normalize_host
 
 log = logging.getLogger(__name__)
 
 _DOMAIN = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)+\Z")
 _UNSUPPORTED_SEPARATORS = ("#?#", "#@?#", "#$#", "#@$#", "#%#", "#@%#", "$$", "$@$")
-_PROCEDURAL = re.compile(r":(-abp-|has-text|matches-|xpath|style|remove|upward|watch-attr|"
-                         r"min-text-length|others|if|if-not|nth-ancestor|matches-path)", re.I)
+_PROCEDURAL = re.compile(
+    r":(-abp-|has-text|matches-|xpath|style|remove|upward|watch-attr|"
+    r"min-text-length|others|if|if-not|nth-ancestor|matches-path)",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def _split(line: str) -> tuple[str, str, str] | str:
     for separator in ("#@#", "##"):
         at = line.find(separator)
         if at >= 0:
-            return line[:at], separator, line[at + len(separator):].strip()
+            return line[:at], separator, line[at + len(separator) :].strip()
     return "not a cosmetic filter"
 
 
@@ -87,12 +90,20 @@ def _convert(line: str, source: str, number: int) -> Rule | str:
         return str(exc)
     action = KEEP if separator == "#@#" else DROP
     description = line if len(line) <= 200 else line[:197] + "..."
-    return Rule(id=_rule_id(line), action=action, match={"css": selector},
-                description=description, hosts=hosts, source=source, position=number)
+    return Rule(
+        id=_rule_id(line),
+        action=action,
+        match={"css": selector},
+        description=description,
+        hosts=hosts,
+        source=source,
+        position=number,
+    )
 
 
-def parse_easylist(text: str | Iterable[str], source: str = "<easylist>"
-                   ) -> tuple[list[Rule], list[Skipped]]:
+def parse_easylist(
+    text: str | Iterable[str], source: str = "<easylist>"
+) -> tuple[list[Rule], list[Skipped]]:
     """Rules from the cosmetic lines of a filter list, and the lines skipped with their reasons."""
     lines = text.splitlines() if isinstance(text, str) else text
     rules: list[Rule] = []
@@ -114,6 +125,7 @@ def parse_easylist(text: str | Iterable[str], source: str = "<easylist>"
         seen.add(result.id)
         rules.append(result)
     if skipped:
-        log.info("%s: imported %d cosmetic rules, skipped %d lines", source, len(rules),
-                 len(skipped))
+        log.info(
+            "%s: imported %d cosmetic rules, skipped %d lines", source, len(rules), len(skipped)
+        )
     return rules, skipped

@@ -58,9 +58,11 @@ def default_items() -> list[Item]:
     try:
         text = resources.files("unboil.rules").joinpath("default.toml").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError) as exc:
-        raise RuleError("the packaged default rule set is missing; reinstall unboil or load "
-                        "without the defaults (include_default=False / --no-default)",
-                        source=DEFAULT_SOURCE) from exc
+        raise RuleError(
+            "the packaged default rule set is missing; reinstall unboil or load "
+            "without the defaults (include_default=False / --no-default)",
+            source=DEFAULT_SOURCE,
+        ) from exc
     items, errors = parse_rules(text, DEFAULT_SOURCE)
     if errors:
         raise RuleError.combine(errors)
@@ -72,9 +74,14 @@ def build_rules(layers: list[list[Item]]) -> tuple[list[Rule], list[RuleError]]:
     merged, problems = merge_layers(layers)
     for rule in merged:
         if not rule.match:
-            problems.append(RuleError("empty: name at least one matcher",
-                                      source=rule.source or "<python>",
-                                      rule=rule_label(rule.id, rule.position), field="match"))
+            problems.append(
+                RuleError(
+                    "empty: name at least one matcher",
+                    source=rule.source or "<python>",
+                    rule=rule_label(rule.id, rule.position),
+                    field="match",
+                )
+            )
     return merged, problems
 
 
@@ -85,8 +92,9 @@ class RuleSet:
     recorded with every result for provenance.
     """
 
-    def __init__(self, rules: Iterable[Item] = (), *,
-                 regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> None:
+    def __init__(
+        self, rules: Iterable[Item] = (), *, regex_timeout: float = DEFAULT_REGEX_TIMEOUT
+    ) -> None:
         self._setup(self._merge([list(rules)]), regex_timeout)
 
     # ---- construction
@@ -100,10 +108,14 @@ class RuleSet:
         return merged
 
     def _setup(self, rules: list[Rule], regex_timeout: float) -> None:
-        if isinstance(regex_timeout, bool) or not isinstance(regex_timeout, (int, float)) \
-                or not regex_timeout > 0:
-            raise ValueError(f"regex_timeout must be a positive number of seconds, "
-                             f"got {regex_timeout!r}")
+        if (
+            isinstance(regex_timeout, bool)
+            or not isinstance(regex_timeout, (int, float))
+            or not regex_timeout > 0
+        ):
+            raise ValueError(
+                f"regex_timeout must be a positive number of seconds, got {regex_timeout!r}"
+            )
         self._rules: tuple[Rule, ...] = tuple(rules)
         self.regex_timeout = float(regex_timeout)
         canonical = [r.to_dict() for r in self._rules if r.enabled]
@@ -112,23 +124,32 @@ class RuleSet:
         self._local = threading.local()
 
     @classmethod
-    def _from_layers(cls, layers: list[list[Item]], errors: Iterable[RuleError] = (),
-                     regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+    def _from_layers(
+        cls,
+        layers: list[list[Item]],
+        errors: Iterable[RuleError] = (),
+        regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+    ) -> RuleSet:
         self = cls.__new__(cls)
         self._setup(cls._merge(layers, errors), regex_timeout)
         return self
 
     @classmethod
-    def from_toml(cls, text: str, source: str = "<string>", *,
-                  regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+    def from_toml(
+        cls, text: str, source: str = "<string>", *, regex_timeout: float = DEFAULT_REGEX_TIMEOUT
+    ) -> RuleSet:
         """Rules from TOML text (no defaults); raises ``RuleError`` listing every problem."""
         items, errors = parse_rules(text, source)
         return cls._from_layers([items], errors, regex_timeout)
 
     @classmethod
-    def load(cls, *paths: str | Path, include_default: bool = True,
-             regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
-        """The default rules (unless ``include_default=False``) followed by these files, in order."""
+    def load(
+        cls,
+        *paths: str | Path,
+        include_default: bool = True,
+        regex_timeout: float = DEFAULT_REGEX_TIMEOUT,
+    ) -> RuleSet:
+        """The default rules (unless ``include_default=False``), then these files in order."""
         layers: list[list[Item]] = [default_items()] if include_default else []
         errors: list[RuleError] = []
         for path in paths:
@@ -143,8 +164,9 @@ class RuleSet:
         return cls._from_layers([default_items()], (), regex_timeout)
 
     @classmethod
-    def from_easylist(cls, text: str, source: str = "<easylist>", *,
-                      regex_timeout: float = DEFAULT_REGEX_TIMEOUT) -> RuleSet:
+    def from_easylist(
+        cls, text: str, source: str = "<easylist>", *, regex_timeout: float = DEFAULT_REGEX_TIMEOUT
+    ) -> RuleSet:
         """Rules from the cosmetic subset of an EasyList-style filter list (see ``easylist``)."""
         from unboil.rules.easylist import parse_easylist
 
@@ -152,7 +174,7 @@ class RuleSet:
         return cls._from_layers([list(rules)], (), regex_timeout)
 
     def extend(self, *more: RuleSet | Iterable[Item]) -> RuleSet:
-        """A new rule set: these rules, then each of ``more`` as a later file (replace/toggle apply)."""
+        """A new rule set: these rules, then each of ``more`` as a later file."""
         layers: list[list[Item]] = [list(self._rules)]
         for other in more:
             layers.append(list(other.rules if isinstance(other, RuleSet) else other))
@@ -162,8 +184,12 @@ class RuleSet:
         """A new rule set with these rules switched off (by id)."""
         for rule_id in ids:
             if self.get(rule_id) is None:
-                raise RuleError("no rule has this id" + suggest(rule_id, (r.id for r in self._rules)),
-                                source="disable()", rule=repr(rule_id), field="id")
+                raise RuleError(
+                    "no rule has this id" + suggest(rule_id, (r.id for r in self._rules)),
+                    source="disable()",
+                    rule=repr(rule_id),
+                    field="id",
+                )
         return self.extend([RuleOverride(rule_id, False, source="disable()") for rule_id in ids])
 
     # ---- inspection
@@ -221,8 +247,9 @@ class RuleSet:
             for name in sorted(rule.match, key=lambda n: (MATCHERS[n].cost, n)):
                 matcher = MATCHERS[name]
                 value = rule.match[name]
-                checks.append((matcher.predicate,
-                               matcher.prepare(value) if matcher.prepare else value))
+                checks.append(
+                    (matcher.predicate, matcher.prepare(value) if matcher.prepare else value)
+                )
             compiled = _Compiled(rule.id, rule.action, rank, tuple(checks))
             if rule.hosts:
                 for host in rule.hosts:
@@ -255,8 +282,9 @@ class RuleSet:
         return [self._decide_block(block, pos, active, ctx) for pos, block in enumerate(doc.blocks)]
 
     @staticmethod
-    def _decide_block(block: Block, pos: int, active: tuple[_Compiled, ...],
-                      ctx: MatchContext) -> Decision:
+    def _decide_block(
+        block: Block, pos: int, active: tuple[_Compiled, ...], ctx: MatchContext
+    ) -> Decision:
         matched: list[str] = []
         action = ""
         deciding = ""
@@ -270,8 +298,9 @@ class RuleSet:
             if rule.action == DROP_REPEATS:
                 signals = block.signals
                 group = signals.get("repeat_group", -1)
-                if not (isinstance(group, int) and group >= 0
-                        and signals.get("repeat_first") is False):
+                if not (
+                    isinstance(group, int) and group >= 0 and signals.get("repeat_first") is False
+                ):
                     continue  # a first occurrence (or no group): the next rule decides
                 action = DROP
             else:

@@ -59,13 +59,23 @@ def parse_rules(text: str, source: str = "<string>") -> tuple[list[Item], list[R
             errors.append(RuleError("unknown top-level key" + hint, source=source, field=key))
     version = data.get("version", 1)
     if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
-        errors.append(RuleError(f"unsupported version {version!r}; this unboil reads "
-                                + ", ".join(map(str, SUPPORTED_VERSIONS)),
-                                source=source, field="version"))
+        errors.append(
+            RuleError(
+                f"unsupported version {version!r}; this unboil reads "
+                + ", ".join(map(str, SUPPORTED_VERSIONS)),
+                source=source,
+                field="version",
+            )
+        )
     tables = data.get("rule", [])
     if not isinstance(tables, list):
-        errors.append(RuleError("expected an array of tables: write [[rule]], not [rule]",
-                                source=source, field="rule"))
+        errors.append(
+            RuleError(
+                "expected an array of tables: write [[rule]], not [rule]",
+                source=source,
+                field="rule",
+            )
+        )
         return [], errors
     items: list[Item] = []
     seen: dict[str, int] = {}
@@ -74,8 +84,14 @@ def parse_rules(text: str, source: str = "<string>") -> tuple[list[Item], list[R
         if item is None:
             continue
         if item.id in seen:
-            errors.append(RuleError(f"duplicate id: also rule #{seen[item.id]} of this file",
-                                    source=source, rule=rule_label(item.id, position), field="id"))
+            errors.append(
+                RuleError(
+                    f"duplicate id: also rule #{seen[item.id]} of this file",
+                    source=source,
+                    rule=rule_label(item.id, position),
+                    field="id",
+                )
+            )
             continue
         seen[item.id] = position
         items.append(item)
@@ -100,13 +116,22 @@ def _parse_table(table: Any, source: str, position: int, errors: list[RuleError]
         what = "missing" if rule_id is None else f"expected a non-empty string, got {rule_id!r}"
         errors.append(RuleError(what, source=source, rule=label, field="id"))
         return None
-    if "action" not in table and "match" not in table and set(table) <= {"id", "enabled",
-                                                                           "description"}:
+    if (
+        "action" not in table
+        and "match" not in table
+        and set(table) <= {"id", "enabled", "description"}
+    ):
         enabled = table.get("enabled")
         if not isinstance(enabled, bool):
-            errors.append(RuleError("a rule needs an action and a [rule.match] table (or, to switch "
-                                    "an earlier rule on or off, just id and enabled)",
-                                    source=source, rule=label, field="action"))
+            errors.append(
+                RuleError(
+                    "a rule needs an action and a [rule.match] table (or, to switch "
+                    "an earlier rule on or off, just id and enabled)",
+                    source=source,
+                    rule=label,
+                    field="action",
+                )
+            )
             return None
         return RuleOverride(rule_id, enabled, source=source, position=position)
     for required in ("action", "match"):
@@ -115,8 +140,9 @@ def _parse_table(table: Any, source: str, position: int, errors: list[RuleError]
             bad = True
     match = table.get("match", {})
     if isinstance(match, dict) and "match" in table and not match:
-        errors.append(RuleError("empty: name at least one matcher", source=source, rule=label,
-                                field="match"))
+        errors.append(
+            RuleError("empty: name at least one matcher", source=source, rule=label, field="match")
+        )
         bad = True
     try:
         rule = Rule(
@@ -177,8 +203,12 @@ def merge_layers(layers: Sequence[Sequence[Item]]) -> tuple[list[Rule], list[Rul
             index = where.get(item.id)
             if isinstance(item, RuleOverride):
                 if index is None:
-                    log.warning("%s: rule %s: no earlier rule has this id; enabled=%s ignored",
-                                source, label, item.enabled)
+                    log.warning(
+                        "%s: rule %s: no earlier rule has this id; enabled=%s ignored",
+                        source,
+                        label,
+                        item.enabled,
+                    )
                     continue
                 old = rules[index]
                 rules[index] = Rule(**{**_fields(old), "enabled": item.enabled})
@@ -186,16 +216,24 @@ def merge_layers(layers: Sequence[Sequence[Item]]) -> tuple[list[Rule], list[Rul
             if index is not None:
                 if not item.replace:
                     earlier = rules[index]
-                    errors.append(RuleError(
-                        f"duplicate id: already defined in {earlier.source or '<python>'} "
-                        f"(#{earlier.position}); add replace = true to replace it",
-                        source=source, rule=label, field="id"))
+                    errors.append(
+                        RuleError(
+                            f"duplicate id: already defined in {earlier.source or '<python>'} "
+                            f"(#{earlier.position}); add replace = true to replace it",
+                            source=source,
+                            rule=label,
+                            field="id",
+                        )
+                    )
                     continue
                 rules[index] = item
                 continue
             if item.replace:
-                log.warning("%s: rule %s: replace = true but no earlier rule has this id; added",
-                            source, label)
+                log.warning(
+                    "%s: rule %s: replace = true but no earlier rule has this id; added",
+                    source,
+                    label,
+                )
             where[item.id] = len(rules)
             rules.append(item)
     return rules, errors
@@ -203,7 +241,6 @@ def merge_layers(layers: Sequence[Sequence[Item]]) -> tuple[list[Rule], list[Rul
 
 def _fields(rule: Rule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in Rule.__dataclass_fields__}
-
 
 
 def _toml_value(value: Any) -> str:
@@ -217,7 +254,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 

@@ -58,7 +58,7 @@ class MatchContext:
         return self._words[key]
 
     def css_hits(self, xpath: Any, root: Any) -> frozenset[Any]:
-        """The elements under ``root`` that a compiled selector selects, computed once per document."""
+        """The elements under ``root`` a compiled selector selects, computed once per document."""
         key = id(xpath)
         hits = self._css.get(key)
         if hits is None:
@@ -89,8 +89,9 @@ _REGISTRY: dict[str, Matcher] = {}
 MATCHERS: Mapping[str, Matcher] = MappingProxyType(_REGISTRY)
 
 
-def _register(name: str, validate: Callable[[Any], Any], predicate: Predicate, help: str,
-              **extra: Any) -> None:
+def _register(
+    name: str, validate: Callable[[Any], Any], predicate: Predicate, help: str, **extra: Any
+) -> None:
     if name in _REGISTRY:
         raise RuntimeError(f"matcher {name!r} registered twice")
     _REGISTRY[name] = Matcher(name, validate, predicate, help, **extra)
@@ -146,7 +147,9 @@ def _flag(value: Any) -> bool:
 def _names(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)) or not items:
-        raise InvalidValue(f"expected a string or a non-empty list of strings, got {_describe(value)}")
+        raise InvalidValue(
+            f"expected a string or a non-empty list of strings, got {_describe(value)}"
+        )
     out: list[str] = []
     for item in items:
         if not isinstance(item, str) or not item.strip():
@@ -166,7 +169,7 @@ def _widget(value: Any) -> bool | tuple[str, ...]:
 def _position(value: Any) -> str | tuple[float, float]:
     if isinstance(value, str):
         if value not in ("first", "last"):
-            raise InvalidValue(f"expected \"first\", \"last\" or a table {{min=, max=}}, got {value!r}")
+            raise InvalidValue(f'expected "first", "last" or a table {{min=, max=}}, got {value!r}')
         return value
     if isinstance(value, (dict, Mapping)):
         unknown = sorted(set(value) - {"min", "max"})
@@ -179,7 +182,9 @@ def _position(value: Any) -> str | tuple[float, float]:
         return (low, high)
     if isinstance(value, tuple) and len(value) == 2:  # the canonical form, when rebuilt
         return _position({"min": value[0], "max": value[1]})
-    raise InvalidValue(f"expected \"first\", \"last\" or a table {{min=, max=}}, got {_describe(value)}")
+    raise InvalidValue(
+        f'expected "first", "last" or a table {{min=, max=}}, got {_describe(value)}'
+    )
 
 
 def _dump_position(value: str | tuple[float, float]) -> Any:
@@ -188,7 +193,9 @@ def _dump_position(value: str | tuple[float, float]) -> Any:
 
 def _pattern(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidValue(f"expected a non-empty regular expression string, got {_describe(value)}")
+        raise InvalidValue(
+            f"expected a non-empty regular expression string, got {_describe(value)}"
+        )
     try:
         regex.compile(value)
     except regex.error as exc:
@@ -266,8 +273,13 @@ def _regex_holds(pattern: Any, block: Block, pos: int, ctx: MatchContext) -> boo
     try:
         return pattern.search(block.text, timeout=ctx.regex_timeout) is not None
     except TimeoutError:
-        log.warning("text_regex of rule %r timed out after %ss on block %d of %s; counted as no match",
-                    ctx.rule_id, ctx.regex_timeout, block.index, ctx.doc.url or ctx.doc.id or "document")
+        log.warning(
+            "text_regex of rule %r timed out after %ss on block %d of %s; counted as no match",
+            ctx.rule_id,
+            ctx.regex_timeout,
+            block.index,
+            ctx.doc.url or ctx.doc.id or "document",
+        )
         return False
 
 
@@ -317,56 +329,145 @@ def _compile_selector(selector: str) -> Any:
 
 # ---------------------------------------------------------------- the registry
 
-_register("min_words", _count, lambda v, b, p, c: c.words(b) >= v,
-          "at least this many words (\\w+ tokens)")
-_register("max_words", _count, lambda v, b, p, c: c.words(b) <= v,
-          "at most this many words (\\w+ tokens)")
+_register(
+    "min_words",
+    _count,
+    lambda v, b, p, c: c.words(b) >= v,
+    "at least this many words (\\w+ tokens)",
+)
+_register(
+    "max_words", _count, lambda v, b, p, c: c.words(b) <= v, "at most this many words (\\w+ tokens)"
+)
 _register("min_chars", _count, lambda v, b, p, c: _chars(b) >= v, "at least this many characters")
 _register("max_chars", _count, lambda v, b, p, c: _chars(b) <= v, "at most this many characters")
-_register("min_link_density", _fraction, lambda v, b, p, c: b.link_density >= v,
-          "at least this share of the text inside links")
-_register("max_link_density", _fraction, lambda v, b, p, c: b.link_density <= v,
-          "at most this share of the text inside links")
+_register(
+    "min_link_density",
+    _fraction,
+    lambda v, b, p, c: b.link_density >= v,
+    "at least this share of the text inside links",
+)
+_register(
+    "max_link_density",
+    _fraction,
+    lambda v, b, p, c: b.link_density <= v,
+    "at most this share of the text inside links",
+)
 _register("tag", _names, lambda v, b, p, c: b.tag.lower() in v, "the block's tag is one of these")
-_register("position", _position, _position_holds,
-          "\"first\", \"last\", or {min=, max=} on the relative position 0..1",
-          dump=_dump_position)
+_register(
+    "position",
+    _position,
+    _position_holds,
+    '"first", "last", or {min=, max=} on the relative position 0..1',
+    dump=_dump_position,
+)
 _register("bullet", _flag, lambda v, b, p, c: bool(b.bullet) == v, "the block has a list bullet")
-_register("text_regex", _pattern, _regex_holds,
-          "the text contains a match of this regular expression (time-limited)",
-          prepare=_compile_pattern, cost=5)
-_register("lexicon", _names, _any_in_signal("lexicon_hits"),
-          "a phrase of one of these lexicon categories occurs in the text", cost=1)
-_register("css", _selector, _css_holds,
-          "the block's element or one of its ancestors matches this CSS selector (HTML only)",
-          prepare=_compile_selector, cost=8)
-_register("class_tokens", _names,
-          lambda v, b, p, c: any(token in v for token in b.class_tokens),
-          "one of these class/id tokens is on the element or an ancestor")
-_register("repeat_of_title", _flag, _signal_flag("repeat_of_title"),
-          "the block is a (reworded or cut-short) copy of the title", cost=1)
-_register("repeated_in_page", _flag,
-          lambda v, b, p, c: (_signal_number(b, "repeat_size") is not None
-                              and (b.signals["repeat_size"] > 1) == v),
-          "the block has near-duplicates elsewhere in the page", cost=1)
-_register("repeat_first", _flag, _signal_flag("repeat_first"),
-          "the block is the first of its repeat group", cost=1)
+_register(
+    "text_regex",
+    _pattern,
+    _regex_holds,
+    "the text contains a match of this regular expression (time-limited)",
+    prepare=_compile_pattern,
+    cost=5,
+)
+_register(
+    "lexicon",
+    _names,
+    _any_in_signal("lexicon_hits"),
+    "a phrase of one of these lexicon categories occurs in the text",
+    cost=1,
+)
+_register(
+    "css",
+    _selector,
+    _css_holds,
+    "the block's element or one of its ancestors matches this CSS selector (HTML only)",
+    prepare=_compile_selector,
+    cost=8,
+)
+_register(
+    "class_tokens",
+    _names,
+    lambda v, b, p, c: any(token in v for token in b.class_tokens),
+    "one of these class/id tokens is on the element or an ancestor",
+)
+_register(
+    "repeat_of_title",
+    _flag,
+    _signal_flag("repeat_of_title"),
+    "the block is a (reworded or cut-short) copy of the title",
+    cost=1,
+)
+_register(
+    "repeated_in_page",
+    _flag,
+    lambda v, b, p, c: (
+        _signal_number(b, "repeat_size") is not None and (b.signals["repeat_size"] > 1) == v
+    ),
+    "the block has near-duplicates elsewhere in the page",
+    cost=1,
+)
+_register(
+    "repeat_first",
+    _flag,
+    _signal_flag("repeat_first"),
+    "the block is the first of its repeat group",
+    cost=1,
+)
 _register("is_title", _flag, _signal_flag("is_title"), "the block is the title itself", cost=1)
-_register("min_title_similarity", _fraction, _signal_at_least("title_similarity"),
-          "resembles the title at least this much", cost=1)
-_register("min_title_containment", _fraction, _signal_at_least("title_containment"),
-          "at least this share of the block is contained in the title", cost=1)
-_register("site_frequency", _fraction, _signal_at_least("site_frequency"),
-          "occurs on at least this share of the host's pages", cost=1)
-_register("widget", _widget, _widget_holds,
-          "true (any widget), false (no widget), or the widget category / list of categories",
-          cost=1)
-_register("min_widget_score", _fraction, _signal_at_least("widget_score"),
-          "the widget detector's score is at least this", cost=1)
-_register("markup", _names, _any_in_signal("markup"),
-          "the markup vocabulary marks the block with one of these classes", cost=1)
-_register("min_content_score", _number, _signal_at_least("content_score"),
-          "the HTML content score is at least this", cost=1)
-_register("max_content_score", _number, _signal_at_most("content_score"),
-          "the HTML content score is at most this", cost=1)
+_register(
+    "min_title_similarity",
+    _fraction,
+    _signal_at_least("title_similarity"),
+    "resembles the title at least this much",
+    cost=1,
+)
+_register(
+    "min_title_containment",
+    _fraction,
+    _signal_at_least("title_containment"),
+    "at least this share of the block is contained in the title",
+    cost=1,
+)
+_register(
+    "site_frequency",
+    _fraction,
+    _signal_at_least("site_frequency"),
+    "occurs on at least this share of the host's pages",
+    cost=1,
+)
+_register(
+    "widget",
+    _widget,
+    _widget_holds,
+    "true (any widget), false (no widget), or the widget category / list of categories",
+    cost=1,
+)
+_register(
+    "min_widget_score",
+    _fraction,
+    _signal_at_least("widget_score"),
+    "the widget detector's score is at least this",
+    cost=1,
+)
+_register(
+    "markup",
+    _names,
+    _any_in_signal("markup"),
+    "the markup vocabulary marks the block with one of these classes",
+    cost=1,
+)
+_register(
+    "min_content_score",
+    _number,
+    _signal_at_least("content_score"),
+    "the HTML content score is at least this",
+    cost=1,
+)
+_register(
+    "max_content_score",
+    _number,
+    _signal_at_most("content_score"),
+    "the HTML content score is at most this",
+    cost=1,
+)
 _register("in_main", _flag, _signal_flag("in_main"), "the block is inside the main content", cost=1)

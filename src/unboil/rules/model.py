@@ -35,8 +35,15 @@ class RuleError(UnboilError, ValueError):
     message lists them all, one per line.
     """
 
-    def __init__(self, reason: str, *, source: str = "", rule: str = "", field: str = "",
-                 errors: Iterable[RuleError] = ()) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str = "",
+        rule: str = "",
+        field: str = "",
+        errors: Iterable[RuleError] = (),
+    ) -> None:
         self.reason = reason
         self.source = source
         self.rule = rule
@@ -55,8 +62,16 @@ class RuleError(UnboilError, ValueError):
         return ": ".join(parts) + ": " + self.reason
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_error, (self.reason, self.source, self.rule, self.field,
-                                 self.errors if self.errors[0] is not self else ()))
+        return (
+            _rebuild_error,
+            (
+                self.reason,
+                self.source,
+                self.rule,
+                self.field,
+                self.errors if self.errors[0] is not self else (),
+            ),
+        )
 
     @classmethod
     def combine(cls, errors: Iterable[RuleError]) -> RuleError:
@@ -67,8 +82,9 @@ class RuleError(UnboilError, ValueError):
         return cls(f"{len(flat)} problems", errors=flat)
 
 
-def _rebuild_error(reason: str, source: str, rule: str, field: str,
-                   errors: tuple[RuleError, ...]) -> RuleError:
+def _rebuild_error(
+    reason: str, source: str, rule: str, field: str, errors: tuple[RuleError, ...]
+) -> RuleError:
     return RuleError(reason, source=source, rule=rule, field=field, errors=errors)
 
 
@@ -114,7 +130,9 @@ def validate_match(match: Any) -> tuple[FrozenMatch, list[tuple[str, str]]]:
     """Check a match table against the registry: (canonical table, [(field, problem), ...])."""
     problems: list[tuple[str, str]] = []
     if not isinstance(match, Mapping):
-        return FrozenMatch(), [("match", f"expected a table of matchers, got {type(match).__name__}")]
+        return FrozenMatch(), [
+            ("match", f"expected a table of matchers, got {type(match).__name__}")
+        ]
     canonical: dict[str, Any] = {}
     for name in sorted(match, key=str):
         value = match[name]
@@ -139,13 +157,26 @@ def _check_fields(rule: Rule) -> list[tuple[str, str]]:
     if not isinstance(rule.id, str) or not rule.id:
         problems.append(("id", "missing or empty"))
     elif not _ID.match(rule.id):
-        problems.append(("id", f"{rule.id!r} is not a valid id (letters, digits and _ . : / @ + -, "
-                               "starting with a letter or digit)"))
+        problems.append(
+            (
+                "id",
+                f"{rule.id!r} is not a valid id (letters, digits and _ . : / @ + -, "
+                "starting with a letter or digit)",
+            )
+        )
     if rule.action not in ACTIONS:
-        problems.append(("action", f"unknown action {rule.action!r}; expected one of "
-                                   + ", ".join(ACTIONS) + suggest(str(rule.action), ACTIONS)))
+        problems.append(
+            (
+                "action",
+                f"unknown action {rule.action!r}; expected one of "
+                + ", ".join(ACTIONS)
+                + suggest(str(rule.action), ACTIONS),
+            )
+        )
     if not isinstance(rule.description, str):
-        problems.append(("description", f"expected a string, got {type(rule.description).__name__}"))
+        problems.append(
+            ("description", f"expected a string, got {type(rule.description).__name__}")
+        )
     if isinstance(rule.priority, bool) or not isinstance(rule.priority, int):
         problems.append(("priority", f"expected a whole number, got {rule.priority!r}"))
     if not isinstance(rule.enabled, bool):
@@ -163,7 +194,7 @@ def _check_hosts(hosts: Any) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
     for item in items:
         host = normalize_host(item) if isinstance(item, str) else ""
         if not _HOST.match(host):
-            return (), [("hosts", f"{item!r} is not a host name (such as \"example.com\")")]
+            return (), [("hosts", f'{item!r} is not a host name (such as "example.com")')]
         if host not in out:
             out.append(host)
     return tuple(out), []
@@ -197,13 +228,23 @@ class Rule:
             label = rule_label(self.id if isinstance(self.id, str) else "", self.position)
             raise RuleError.combine(
                 RuleError(reason, source=self.source or "<python>", rule=label, field=name)
-                for name, reason in problems)
+                for name, reason in problems
+            )
         object.__setattr__(self, "hosts", hosts)
         object.__setattr__(self, "match", match)
 
     def __hash__(self) -> int:
-        return hash((self.id, self.action, self.match, self.description, self.priority,
-                     self.hosts, self.enabled))
+        return hash(
+            (
+                self.id,
+                self.action,
+                self.match,
+                self.description,
+                self.priority,
+                self.hosts,
+                self.enabled,
+            )
+        )
 
     # ---- builder
 
@@ -247,7 +288,7 @@ class Rule:
         return data
 
     def applies_to(self, host: str) -> bool:
-        """Whether the rule's host scope covers ``host`` (equal to or a subdomain of a listed host)."""
+        """Whether the rule's scope covers ``host`` (equal to or a subdomain of a listed host)."""
         if not self.hosts:
             return True
         return any(host == h or host.endswith("." + h) for h in self.hosts)
