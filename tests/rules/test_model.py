@@ -177,3 +177,14 @@ def test_dump_then_parse_round_trips(description: str, pattern_text: str, names:
     )
     loaded, errors = parse_rules(dump_rules([rule], header=description))
     assert errors == [] and loaded == [rule]
+
+
+def test_pickled_rules_keep_their_provenance() -> None:
+    from unboil.rules import RuleOverride
+
+    rule = Rule.drop("r", source="f.toml", position=3).where(css="nav a", position="last")
+    clone = pickle.loads(pickle.dumps(rule))
+    assert clone == rule and (clone.source, clone.position) == ("f.toml", 3)
+    override = RuleOverride("r", False, source="g.toml", position=2)
+    again = pickle.loads(pickle.dumps(override))
+    assert again == override and again.source == "g.toml"

@@ -53,6 +53,17 @@ def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
     return [r for *_, r in sorted(ordered, key=lambda t: t[:3])]
 
 
+def _effect(action: str, block: Block) -> str:
+    """What a matching rule does to the block: KEEP, DROP, or "" (pass to the next rule)."""
+    if action == KEEP:
+        return KEEP
+    if action == DROP_REPEATS:
+        group = block.signals.get("repeat_group", -1)
+        later = isinstance(group, int) and group >= 0 and block.signals.get("repeat_first") is False
+        return DROP if later else ""  # a first occurrence (or no group): the next rule decides
+    return DROP
+
+
 def default_items() -> list[Item]:
     """The packaged default rules as loader items; ``RuleError`` when the file is missing or bad."""
     try:
@@ -290,20 +301,12 @@ class RuleSet:
         deciding = ""
         for rule in active:
             ctx.rule_id = rule.id
-            if not all(predicate(value, block, pos, ctx) for predicate, value in rule.checks):
-                continue
-            matched.append(rule.id)
-            if action:
-                continue
-            if rule.action == DROP_REPEATS:
-                signals = block.signals
-                group = signals.get("repeat_group", -1)
-                if not (
-                    isinstance(group, int) and group >= 0 and signals.get("repeat_first") is False
-                ):
-                    continue  # a first occurrence (or no group): the next rule decides
-                action = DROP
+            for predicate, value in rule.checks:
+                if not predicate(value, block, pos, ctx):
+                    break
             else:
-                action = KEEP if rule.action == KEEP else DROP
-            deciding = rule.id
+                matched.append(rule.id)
+                if not action:
+                    action = _effect(rule.action, block)
+                    deciding = rule.id if action else ""
         return Decision(block.index, action or KEEP, deciding, tuple(matched))

@@ -233,6 +233,11 @@ class Rule:
         object.__setattr__(self, "hosts", hosts)
         object.__setattr__(self, "match", match)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Explicit, so frozen slotted rules pickle the same on every Python >= 3.10; the values
+        # are already canonical, so unpickling skips validation (no regex or XPath compiling).
+        return (_restore, (Rule, tuple(getattr(self, n) for n in Rule.__dataclass_fields__)))
+
     def __hash__(self) -> int:
         return hash(
             (
@@ -294,6 +299,13 @@ class Rule:
         return any(host == h or host.endswith("." + h) for h in self.hosts)
 
 
+def _restore(cls: type, values: tuple[Any, ...]) -> Any:
+    obj = object.__new__(cls)
+    for name, value in zip(cls.__dataclass_fields__, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
 @dataclass(frozen=True, slots=True)
 class RuleOverride:
     """A later file switching an earlier rule on or off by id, without restating it."""
@@ -302,3 +314,6 @@ class RuleOverride:
     enabled: bool
     source: str = field(default="", compare=False)
     position: int = field(default=0, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (RuleOverride, (self.id, self.enabled, self.source, self.position)))
