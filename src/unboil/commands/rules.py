@@ -114,8 +114,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for problem in problems:
         print(f"error: {problem}", file=err)
     if problems:
-        where = "" if args.no_default else f" (checked against {DEFAULT_SOURCE})"
-        print(f"{len(problems)} problem(s){where}", file=err)
+        print(f"{len(problems)} problem(s)", file=err)
     return 1 if problems else 0
 
 
