@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from unboil.rules.easylist import parse_easylist
-from unboil.rules.engine import DEFAULT_SOURCE, RuleSet, build_rules, default_items
+from unboil.rules.engine import RuleSet, build_rules, default_items
 from unboil.rules.loader import Item, dump_rules, read_rules
 from unboil.rules.model import RuleError, RuleOverride
 
