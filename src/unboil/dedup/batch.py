@@ -13,7 +13,7 @@ from scipy.sparse.csgraph import connected_components
 
 from unboil.dedup.exact import exact_groups
 from unboil.fingerprint.lsh import LSHParams, band_keys, candidate_pairs
-from unboil.fingerprint.minhash import MinHashConfig, shingle_hashes, signatures
+from unboil.fingerprint.minhash import MinHashConfig, _check_texts, shingle_hashes, signatures
 
 __all__ = ["DedupConfig", "DuplicateGroup", "KEEP_POLICIES", "dedup_batch", "find_contained", "find_duplicates"]
 
@@ -150,8 +150,7 @@ def dedup_batch(texts: Sequence[str], config: DedupConfig | None = None, keep: s
     cfg = config or DedupConfig()
     if keep not in KEEP_POLICIES:
         raise ValueError(f"keep must be one of {KEEP_POLICIES}, got {keep!r}")
-    if isinstance(texts, str):
-        raise TypeError("dedup takes a sequence of texts, got one str (wrap it in a list)")
+    texts = _check_texts(texts)
     n = len(texts)
     first, empty = exact_groups(texts) if cfg.exact else (np.arange(n), np.zeros(n, dtype=bool))
     reps = np.flatnonzero((first == np.arange(n)) & ~empty)
