@@ -15,7 +15,7 @@ from unboil.dedup.exact import exact_groups
 from unboil.fingerprint.lsh import LSHParams, band_keys, candidate_pairs
 from unboil.fingerprint.minhash import MinHashConfig, _check_texts, shingle_hashes, signatures
 
-__all__ = ["DedupConfig", "DuplicateGroup", "KEEP_POLICIES", "dedup_batch", "find_contained", "find_duplicates"]
+__all__ = ["DedupConfig", "DuplicateGroup", "KEEP_POLICIES", "dedup_batch", "find_contained", "find_duplicates", "group_signatures"]
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,33 @@ def dedup_batch(texts: Sequence[str], config: DedupConfig | None = None, keep: s
     first, empty = exact_groups(texts) if cfg.exact else (np.arange(n), np.zeros(n, dtype=bool))
     reps = np.flatnonzero((first == np.arange(n)) & ~empty)
     sigs = signatures([texts[i] for i in reps], config=cfg.minhash)
-    has_shingles = sigs[:, 0] != np.uint32(0xFFFFFFFF) if len(reps) else np.zeros(0, dtype=bool)
+    extra: list[tuple[np.ndarray, np.ndarray]] = []
+    if cfg.containment is not None:
+        triples = find_contained(texts, cfg.containment, config=cfg, docs=reps)
+        if triples:
+            extra.append((np.array([t[0] for t in triples]), np.array([t[1] for t in triples])))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    return group_signatures(sigs, reps, first, lengths, cfg, keep, contained=extra)
+
+
+def group_signatures(
+    sigs: np.ndarray,
+    reps: np.ndarray,
+    first: np.ndarray,
+    lengths: np.ndarray,
+    config: DedupConfig,
+    keep: str = "first",
+    contained: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+) -> list[DuplicateGroup]:
+    """Duplicate groups from precomputed parts: signatures of the representatives ``reps``,
+    each text's exact representative ``first``, text lengths, and optional containment links.
+
+    This is the whole batch path once signatures exist, so a streaming run can compute them
+    chunk by chunk and never hold the texts.
+    """
+    cfg = config
+    n = len(first)
+    has_shingles = ~np.all(sigs == np.uint32(0xFFFFFFFF), axis=1) if len(reps) else np.zeros(0, dtype=bool)
     live = np.flatnonzero(has_shingles)
     keys = band_keys(sigs[live], cfg.lsh.bands, cfg.lsh.rows)
     u, v = candidate_pairs(keys, docs=live)
@@ -164,23 +190,20 @@ def dedup_batch(texts: Sequence[str], config: DedupConfig | None = None, keep: s
     src = [reps[u[verified]]]
     dst = [reps[v[verified]]]
     contained_nodes = np.zeros(n, dtype=bool)
-    if cfg.containment is not None:
-        triples = find_contained(texts, cfg.containment, config=cfg, docs=reps)
-        if triples:
-            ci, co = np.array([t[0] for t in triples]), np.array([t[1] for t in triples])
-            src.append(ci)
-            dst.append(co)
-            contained_nodes[ci] = contained_nodes[co] = True
+    for ci, co in contained:
+        src.append(ci)
+        dst.append(co)
+        contained_nodes[ci] = contained_nodes[co] = True
     dup = np.flatnonzero(first != np.arange(n))
     src.append(dup)
     dst.append(first[dup])
     a, b = np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    return _groups(texts, labels, first, reps, sigs, contained_nodes, keep)
+    return _groups(lengths, labels, first, reps, sigs, contained_nodes, keep)
 
 
-def _groups(texts, labels, first, reps, sigs, contained_nodes, keep) -> list[DuplicateGroup]:
+def _groups(lengths, labels, first, reps, sigs, contained_nodes, keep) -> list[DuplicateGroup]:
     """Turn component labels into groups with a kept member and per-member similarities."""
     n = len(labels)
     sizes = np.bincount(labels, minlength=n)
@@ -194,8 +217,7 @@ def _groups(texts, labels, first, reps, sigs, contained_nodes, keep) -> list[Dup
     out = []
     for group in np.split(order, cuts):
         if keep == "longest":
-            lengths = [len(texts[i]) for i in group]
-            kept = int(group[int(np.argmax(lengths))])
+            kept = int(group[int(np.argmax(lengths[group]))])
         else:
             kept = int(group[0])
         dropped = [int(i) for i in group if i != kept]
