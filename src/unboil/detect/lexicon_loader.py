@@ -37,7 +37,7 @@ _MARKER_KINDS = ("exact", "prefix")
 # Scripts written without spaces between words (or, for Hangul, with particles glued on):
 # phrases that start or end with one of their characters match without a word boundary there.
 _UNBOUNDED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}"
-ALPHA = rf"[^\W\d_{_UNBOUNDED}]"  # a letter of a script whose words are delimited
+ALPHA = rf"[^\W_{_UNBOUNDED}]"  # a letter or digit of a script whose words are delimited
 
 _FOLD_TABLE = {
     **{ord(c): "'" for c in "\u2018\u2019\u02bc\u02b9`\u00b4\u2032"},
@@ -76,6 +76,16 @@ def _letters() -> Any:
 @functools.cache
 def _bounded_char() -> Any:
     return regex.compile(ALPHA)
+
+
+@functools.cache
+def _words() -> Any:
+    return regex.compile(ALPHA + "+")
+
+
+@functools.cache
+def _unbounded_char() -> Any:
+    return regex.compile(f"[{_UNBOUNDED}]")
 
 
 class LexiconError(ValueError):
@@ -124,9 +134,55 @@ class Lexicon:
                 for k, v in cats.items()}
 
     @cached_property
+    def token_index(self) -> tuple[dict[tuple[str, ...], str], frozenset[tuple[str, ...]]]:
+        """Phrases of delimited scripts as word tuples: (tuple -> phrase key, all tuple prefixes)."""
+        index: dict[tuple[str, ...], str] = {}
+        prefixes: set[tuple[str, ...]] = set()
+        words = _words()
+        for key in self.table:
+            if _unbounded_char().search(key):
+                continue
+            tup = tuple(words.findall(key))
+            if not tup:
+                continue
+            index.setdefault(tup, key)
+            prefixes.update(tup[:n] for n in range(1, len(tup) + 1))
+        return index, frozenset(prefixes)
+
+    @cached_property
     def matcher(self) -> Any:
-        """One regex over every phrase, as a character trie: longest phrase first at each start."""
-        return regex.compile(_trie_pattern(self.table))
+        """One regex (a character trie) over the phrases that contain CJK or Hangul characters."""
+        keys = {k: v for k, v in self.table.items() if _unbounded_char().search(k)}
+        return regex.compile(_trie_pattern(keys)) if keys else None
+
+    def find(self, folded: str) -> list[tuple[int, int, str]]:
+        """Every phrase occurrence in folded text as (start, end, key), the longest at each start.
+
+        Delimited scripts are matched word by word (a dictionary walk, fast on long text);
+        phrases with CJK or Hangul characters by the trie regex, only when such characters occur.
+        """
+        index, prefixes = self.token_index
+        tokens = [(m.start(), m.end(), m.group()) for m in _words().finditer(folded)]
+        found: list[tuple[int, int, str]] = []
+        for i, (start, end, word) in enumerate(tokens):
+            if (word,) not in prefixes:
+                continue
+            best = index.get((word,))
+            best_end = end
+            seq = [word]
+            for _, end_j, word_j in tokens[i + 1:]:
+                seq.append(word_j)
+                tup = tuple(seq)
+                if tup not in prefixes:
+                    break
+                if tup in index:
+                    best, best_end = index[tup], end_j
+            if best is not None:
+                found.append((start, best_end, best))
+        if self.matcher is not None and _unbounded_char().search(folded):
+            found.extend((m.start(), m.end(), phrase_key(m.group()))
+                         for m in self.matcher.finditer(folded, overlapped=True))
+        return found
 
     @cached_property
     def lead_in_matcher(self) -> Any:

@@ -99,6 +99,9 @@ def _patterns() -> Any:
         regex.compile(rf"[{cjk}]|[^\W{cjk}]+"),  # words: CJK characters count one each
         regex.compile(r"[\p{L}\p{M}]+"),  # letter runs (digits, emoji, punctuation excluded)
         regex.compile(r"(?:https?://|www\.)\S+|\S+\.[a-z]{2,}/\S*|@[\w.]+"),  # urls, handles
+        # Program text ("print(x)", "reply_sms", "Response.ok", "'comments'") is never a widget.
+        regex.compile(r"[_={}\[\]\\<$`\"]|[^\W\d_]\(|^'|'$|"
+                      r"[^\W\d_]\.(?!(?:com|ru|ua|me|net|org|jp|io|app|co)\b)[^\W\d_]"),
     )
 
 
@@ -109,39 +112,46 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
     Pure and deterministic; ``annotate_widgets`` adds page context (links, markup, neighbours).
     """
     lex = lexicon if lexicon is not None else load_lexicon()
-    words_re, letters_re, skip_re = _patterns()
+    words_re, letters_re, skip_re, code_re = _patterns()
     norm = fold(text)
     words = len(words_re.findall(norm))
     table = lex.table
     if words > config.max_words:
-        hits = {c for m in lex.matcher.finditer(norm) for c in table[phrase_key(m.group())][0]}
+        hits = {c for _, _, key in lex.find(norm) for c in table[key][0]}
         return TextVerdict("", False, 0, 0.0, words, _ordered(hits))
 
     covered = bytearray(len(norm))
+    skipped = bytearray(len(norm))
+    for m in skip_re.finditer(norm):  # urls and @handles: neither content nor evidence
+        skipped[m.start():m.end()] = covered[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     hits: set[str] = set()
     weights = dict.fromkeys(CATEGORIES, 0)
     strong: set[str] = set()
-    weak: set[str] = set()
-    for m in lex.matcher.finditer(norm, overlapped=True):
-        key = phrase_key(m.group())
+    platforms: set[str] = set()
+    evidence = False
+    for start, end, key in lex.find(norm):
         categories, platform = table[key]
         hits.update(categories)
-        covered[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+        if skipped[start]:
+            continue
+        evidence = True
+        covered[start:end] = b"\x01" * (end - start)
+        if categories[0] != PLATFORM:
+            weights[categories[0]] += len(key)
         if key in lex.ambiguous:
-            weak.add(platform or key)
-        elif categories[0] == PLATFORM:
-            weak.add(platform)
+            continue
+        if categories[0] == PLATFORM:
+            platforms.add(platform)
         else:
             strong.add(key)
-            weights[categories[0]] += len(key)
-    for m in skip_re.finditer(norm):
-        covered[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     residue = "".join(" " if flag else ch for ch, flag in zip(norm, covered))
     left = sum(len(t) for t in letters_re.findall(residue) if not lex.is_filler(t))
     total = sum(len(t) for t in letters_re.findall(norm))
     coverage = 1.0 - left / total if total else 0.0
-    is_covered = bool(hits) and left == 0
-    strength = 2 * len(strong) + len(weak)
+    is_covered = evidence and left == 0 and not code_re.search(norm)
+    # A verb or phrase is strong evidence; so are two platforms ("Facebook Twitter"); one
+    # platform name or ambiguous words ("Print", "X") are weak.
+    strength = 2 * len(strong) + len(platforms)
     category = ""
     if is_covered:
         best = max(weights.values())
@@ -151,7 +161,8 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
     if verdict_lead:
         category = "related"
     return TextVerdict(category, is_covered, strength, round(coverage, 4), words, _ordered(hits),
-                       lead_in=verdict_lead, platform_only=is_covered and not strong)
+                       lead_in=verdict_lead,
+                       platform_only=is_covered and not any(weights.values()))
 
 
 def widget_category(text: str, lexicon: Lexicon | None = None) -> str:
