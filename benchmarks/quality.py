@@ -27,6 +27,7 @@ import datetime as dt
 import gc
 import gzip
 import json
+import logging
 import os
 import platform
 import sys
@@ -65,6 +66,7 @@ PUBLISHED_WCXB_TYPES = {
 # The scorer check: trafilatura's AEB F1 measured with the fixtures README's settings.
 AEB_TRAFILATURA_EXPECTED = (0.958, 0.960)
 AEB_TOLERANCE = 0.01
+QUIET_LOGGERS = ("boilerpy3", "trafilatura", "readability", "readability.readability", "justext", "htmldate")
 
 
 def log(msg: str) -> None:
@@ -230,7 +232,8 @@ def timed_run(
             out = ""
             run.errors += 1
             if len(run.error_samples) < 3:
-                run.error_samples.append(f"{_item_id(item)}: {type(exc).__name__}: {exc}"[:300])
+                why = str(exc) or repr(exc.__cause__ or exc.__context__ or "")
+                run.error_samples.append(f"{_item_id(item)}: {type(exc).__name__}: {why}"[:300])
         run.outputs.append(out if isinstance(out, str) else "")
         if progress is not None and (n % step == 0 or n == total):
             progress(n, total)
@@ -598,6 +601,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the harness, print the tables, write JSON and PNG, optionally record the baseline."""
     args = parse_args(argv)
+    for name in QUIET_LOGGERS:  # peers' per-page parser warnings would drown the progress lines
+        logging.getLogger(name).setLevel(logging.ERROR)
     t0 = time.perf_counter()
     try:
         doc = evaluate(args.fixtures, args.tools, args.bench, args.limit)
