@@ -92,7 +92,7 @@ class LexiconError(ValueError):
     """A lexicon data file is malformed; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Lexicon:
     """The widget vocabulary of some languages, as plain data (compiled matchers built lazily).
 
@@ -109,6 +109,10 @@ class Lexicon:
     share_endpoints: tuple[str, ...]
     platform_hosts: tuple[tuple[str, str], ...]
     markers: tuple[tuple[str, str, str], ...]  # (category, "exact" | "prefix", token)
+
+    def __repr__(self) -> str:
+        return (f"Lexicon(languages={self.languages!r}, phrases={len(self.phrases)}, "
+                f"share_endpoints={len(self.share_endpoints)}, markers={len(self.markers)})")
 
     def __getstate__(self) -> dict[str, Any]:
         # Only the data travels; compiled matchers are rebuilt on first use after unpickling.

@@ -51,15 +51,19 @@ class WidgetConfig:
     lead_in_max_words:  a "Read also: <title>" line longer than this is not a cross-link.
     min_link_density:   markup evidence (share links, plugin class tokens) needs the block to
                         be at least this much link text, unless its text is mostly widget words.
+    max_label_words:    a block whose links all go to share endpoints is a share widget when it
+                        is mostly link text or no longer than this (icon labels: "f t in").
     """
 
     max_words: int = 40
     lead_in_max_words: int = 30
     min_link_density: float = 0.5
+    max_label_words: int = 8
 
     def __post_init__(self) -> None:
-        if self.max_words < 1 or self.lead_in_max_words < 1:
-            raise ValueError("WidgetConfig: max_words and lead_in_max_words must be >= 1")
+        if min(self.max_words, self.lead_in_max_words, self.max_label_words) < 1:
+            raise ValueError("WidgetConfig: max_words, lead_in_max_words and max_label_words "
+                             "must be >= 1")
         if not 0.0 <= self.min_link_density <= 1.0:
             raise ValueError(f"WidgetConfig: min_link_density must be in 0..1, "
                              f"got {self.min_link_density}")
@@ -231,7 +235,7 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
             category, score = v.category, 1.0
             if v.platform_only and profile_links and not share_links:
                 category = "social"
-        elif n_links and share_links == n_links and (short or linky):
+        elif n_links and share_links == n_links and (linky or v.words <= config.max_label_words):
             category, score = "share", 1.0
         elif v.lead_in:
             category, score = "related", 0.8
