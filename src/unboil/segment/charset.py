@@ -1,0 +1,199 @@
+"""Turn the bytes of a crawled page into text: BOM, declared charset, UTF-8, then a best guess.
+
+The order follows what browsers do, simplified: a byte-order mark is trusted; then a charset
+declared in the first few kilobytes (``<meta charset>``, ``http-equiv`` Content-Type, an XML
+declaration) is tried *strictly*, so a wrong declaration that cannot decode the bytes falls
+through; then strict UTF-8; then charset-normalizer when it is installed, else cp1252 with
+replacement characters. Bytes that are plainly not text (images, archives, PDFs, NUL-heavy
+junk) raise :class:`NotHTMLError` instead of becoming garbage blocks.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+__all__ = ["NotHTMLError", "decode_html", "detect_encoding"]
+
+#: How far into the page a charset declaration is looked for.
+DECLARATION_WINDOW = 4096
+#: How many leading bytes are inspected for binary junk.
+SNIFF_WINDOW = 8192
+#: How many bytes charset-normalizer sees when guessing (it is slow on whole pages).
+GUESS_WINDOW = 65536
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"RIFF", "a RIFF container (WebP, WAV or AVI)"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "gzip-compressed data (decompress it first)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data (decompress it first)"),
+    (b"BZh", "bzip2-compressed data (decompress it first)"),
+    (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"\x7fELF", "an ELF executable"),
+)
+
+# C0 control bytes that never occur in text (tab, LF, FF, CR and ESC, used by ISO-2022, are allowed).
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+_DECLARED = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)"""
+    rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.+-]+)""",
+    re.IGNORECASE,
+)
+
+# Labels pages declare whose Python codec differs from what browsers actually use.
+_LABEL_FIXES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "big5": "big5hkscs",
+    # A page read as bytes that claims UTF-16 in a <meta> is ASCII-compatible: browsers use UTF-8.
+    "utf-16": "utf-8",
+    "utf-16le": "utf-8",
+    "utf-16be": "utf-8",
+    "utf-32": "utf-8",
+}
+
+
+class NotHTMLError(ValueError):
+    """Raised when bytes handed in as a page are binary data, not HTML or text."""
+
+
+def _codec_name(label: str) -> str | None:
+    """The Python codec for a declared charset label, or None when Python does not know it."""
+    label = label.strip().strip("\"'").lower()
+    label = _LABEL_FIXES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _check_magic(data: bytes) -> None:
+    """Raise NotHTMLError when the bytes start with the signature of a known binary format."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise NotHTMLError(f"does not look like HTML or text: starts like {what}")
+
+
+def _check_not_binary(data: bytes) -> None:
+    """Raise NotHTMLError when the leading bytes hold NULs or more control bytes than text has."""
+    sample = data[:SNIFF_WINDOW]
+    if not sample:
+        return
+    nul = sample.count(0)
+    bad = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    if nul > 8 or bad > max(4, 0.01 * len(sample)):
+        raise NotHTMLError(
+            f"does not look like HTML or text: {bad} control bytes ({nul} NUL) "
+            f"in the first {len(sample)} bytes"
+        )
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """Guess BOM-less UTF-16 from NUL bytes sitting on every other position of ASCII text."""
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _declared(data: bytes) -> str | None:
+    """The codec named by the first charset declaration in the first few kilobytes, if any."""
+    for match in _DECLARED.finditer(data[:DECLARATION_WINDOW]):
+        label = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
+        name = _codec_name(label)
+        if name is not None:
+            return name
+    return None
+
+
+def _guess(data: bytes) -> str:
+    """Decode bytes of unknown charset: charset-normalizer when installed, else cp1252."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        from_bytes = None
+    if from_bytes is not None:
+        best = from_bytes(data[:GUESS_WINDOW]).best()
+        if best is not None and best.encoding:
+            name = _codec_name(best.encoding)
+            if name is not None:
+                return data.decode(name, errors="replace")
+    return data.decode("cp1252", errors="replace")
+
+
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """Decode page bytes and say how: returns ``(text, encoding)``; encoding is "guess" when guessed.
+
+    Raises NotHTMLError for binary data, TypeError when ``data`` is not bytes.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode_html expects bytes, got {type(data).__name__}")
+    data = bytes(data)
+    _check_magic(data)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, errors="replace"), name
+    utf16 = _utf16_without_bom(data[:SNIFF_WINDOW])
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    _check_not_binary(data)
+    declared = _declared(data)
+    if declared is not None:
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass  # a wrong declaration: fall through to the next step
+    if declared != "utf-8":
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    return _guess(data), "guess"
+
+
+def decode_html(data: bytes) -> str:
+    """Decode the bytes of an HTML page to text, choosing the charset as browsers roughly do."""
+    return detect_encoding(data)[0]
