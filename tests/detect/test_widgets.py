@@ -18,7 +18,12 @@ from unboil.detect.lexicon_loader import (
     fold,
     load_lexicon,
 )
-from unboil.detect.widgets import WidgetConfig, annotate_widgets, scan_text, widget_category
+from unboil.detect.widgets import (
+    WidgetConfig,
+    annotate_widgets,
+    scan_text,
+    widget_category,
+)
 from unboil.document import Block, Document, Link
 
 if sys.version_info >= (3, 11):

@@ -24,18 +24,25 @@ from urllib.parse import urlsplit
 
 import regex
 
-from unboil.document import Block, Document
 from unboil.detect.lexicon_loader import (
     CATEGORIES,
     PLATFORM,
     Lexicon,
     fold,
     load_lexicon,
-    phrase_key,
 )
+from unboil.document import Block, Document
 
-__all__ = ["WidgetConfig", "TextVerdict", "scan_text", "widget_category", "annotate_widgets",
-           "load_lexicon", "Lexicon", "CATEGORIES"]
+__all__ = [
+    "CATEGORIES",
+    "Lexicon",
+    "TextVerdict",
+    "WidgetConfig",
+    "annotate_widgets",
+    "load_lexicon",
+    "scan_text",
+    "widget_category",
+]
 
 # When one block mixes categories ("Like · 12 comments · Share"), the one covering the most
 # characters wins; ties go to the more specific category first.
@@ -195,7 +202,7 @@ def _link_evidence(block: Block, lex: Lexicon) -> tuple[int, int]:
             host = urlsplit(href).hostname or ""
         except ValueError:
             continue
-        host = host[4:] if host.startswith("www.") else host
+        host = host.removeprefix("www.")
         if host in hosts or (host.startswith("m.") and host[2:] in hosts):
             profile += 1
     return share, profile
