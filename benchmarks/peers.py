@@ -42,12 +42,16 @@ class Page:
 
 
 Extract = Callable[[Page], str]
-PostProcess = Callable[[Page, str], str]
+PostProcess = Callable[[Page, str, str], str]
 
 
 @dataclass(slots=True)
 class Tool:
-    """A named extractor: either a direct ``run(page)`` or a ``post`` step on a base tool's text."""
+    """A named extractor: a direct ``run(page)``, or ``post(page, base_text, title)`` on a base tool.
+
+    For post-processing tools, ``title(page)`` looks up the title passed to ``post``; the harness
+    times the base tool, the title lookup and the post step separately.
+    """
 
     name: str
     status: str
@@ -56,6 +60,7 @@ class Tool:
     run: Extract | None = None
     base: str | None = None
     post: PostProcess | None = None
+    title: Extract | None = None
 
     @property
     def ok(self) -> bool:
@@ -273,15 +278,17 @@ def _trafilatura_unboil() -> Tool:
     if problem:
         return Tool(name, NOT_AVAILABLE, reason=f"unboil.clean {problem}", base="trafilatura")
 
-    def post(page: Page, text: str) -> str:
+    def title(page: Page) -> str:
+        meta = extract_metadata(page.html, default_url=page.url or None)
+        return (meta.title if meta is not None else None) or page.title
+
+    def post(page: Page, text: str, title: str) -> str:
         if not text:
             return ""
-        meta = extract_metadata(page.html, default_url=page.url or None)
-        title = (meta.title if meta is not None else None) or page.title or None
-        return clean(text, title=title, url=page.url or None).text
+        return clean(text, title=title or None, url=page.url or None).text
 
     version = f"{_version('trafilatura')}+{_version('unboil')}"
-    return Tool(name, OK, version, base="trafilatura", post=post)
+    return Tool(name, OK, version, base="trafilatura", post=post, title=title)
 
 
 BUILDERS: dict[str, Callable[[], Tool]] = {
