@@ -12,7 +12,7 @@ def test_clean_record_replaces_text_and_records_provenance(seed_input, seed_expe
     assert out["text"].rstrip() == seed_expected.rstrip()
     assert out["id"] == "a1" and out["metadata"]["lang"] == "en"
     info = out["metadata"]["unboil"]
-    assert info["removed"]["title-copy"] == 9 and info["kept"] == info["blocks"] - 18
+    assert info["removed"]["title-copy"] == 9 and info["kept"] == info["blocks"] - 16
     assert info["ruleset"] == unboil.Cleaner().rules.hash
     assert rec["text"] == seed_input  # input untouched
 

@@ -35,6 +35,9 @@ def clean_html(html: str | bytes, url: str | None = None) -> CleanResult:
 
 
 _LAZY = {
+    "NearDupIndex": "unboil.dedup",
+    "find_duplicates": "unboil.dedup",
+    "signatures": "unboil.dedup",
     "Rule": "unboil.rules",
     "RuleError": "unboil.rules",
     "RuleSet": "unboil.rules",
@@ -62,6 +65,7 @@ __all__ = [
     "DocumentTooLarge",
     "InputError",
     "Link",
+    "NearDupIndex",
     "RecordKeys",
     "Rule",
     "RuleError",
@@ -72,5 +76,7 @@ __all__ = [
     "clean_html",
     "clean_record",
     "clean_records",
+    "find_duplicates",
+    "signatures",
     "__version__",
 ]

@@ -116,9 +116,15 @@ class Cleaner:
     # -- entry points -------------------------------------------------------------------------
 
     def clean(self, text: str | bytes, title: str | None = None, url: str | None = None) -> CleanResult:
-        """Clean already-extracted text. ``title=None`` takes the first line as the title."""
+        """Clean already-extracted text.
+
+        ``title=None`` takes the first line that is not a widget as the title; ``title=""`` means the
+        text has none.
+        """
         text = self._check_text(text)
         doc = segment_text(text, title=title, url=url or "", split=self.config.split)  # type: ignore[arg-type]
+        if title is None:
+            doc.metadata["title_inferred"] = True
         return self.clean_document(doc)
 
     def clean_html(self, html: str | bytes, url: str | None = None, title: str | None = None) -> CleanResult:
@@ -149,8 +155,12 @@ class Cleaner:
         from unboil.detect.widgets import annotate_widgets
 
         annotate_density(doc)
-        annotate_repeats(doc, self.config.repeats)
         annotate_widgets(doc, self.lexicon)
+        if doc.metadata.get("title_inferred"):
+            # the title of bare text is its first line that is not a widget, so that cleaning
+            # twice finds the same title (a leading "Share on Facebook" is no headline)
+            doc.title = next((b.text for b in doc.blocks if not b.signals.get("widget")), doc.title)
+        annotate_repeats(doc, self.config.repeats)
         if self.site_model is not None:
             self.site_model.annotate(doc)
 
