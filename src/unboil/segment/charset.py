@@ -35,12 +35,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "a GIF image"),
     (b"GIF89a", "a GIF image"),
     (b"\xff\xd8\xff", "a JPEG image"),
-    (b"RIFF", "a RIFF container (WebP, WAV or AVI)"),
     (b"%PDF-", "a PDF document"),
     (b"PK\x03\x04", "a ZIP archive (or an office document)"),
     (b"\x1f\x8b", "gzip-compressed data (decompress it first)"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data (decompress it first)"),
-    (b"BZh", "bzip2-compressed data (decompress it first)"),
     (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
     (b"\x00asm", "a WebAssembly module"),
     (b"\x7fELF", "an ELF executable"),
@@ -105,9 +103,13 @@ def _codec_name(label: str) -> str | None:
 
 def _check_magic(data: bytes) -> None:
     """Raise NotHTMLError when the bytes start with the signature of a known binary format."""
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise NotHTMLError(f"does not look like HTML or text: starts like {what}")
+    what = next((what for magic, what in _MAGIC if data.startswith(magic)), None)
+    if what is None and data.startswith(b"RIFF") and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        what = "a RIFF container (WebP, WAV or AVI)"
+    if what is None and data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
+        what = "bzip2-compressed data (decompress it first)"
+    if what is not None:
+        raise NotHTMLError(f"does not look like HTML or text: starts like {what}")
 
 
 def _check_not_binary(data: bytes) -> None:

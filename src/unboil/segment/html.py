@@ -187,6 +187,7 @@ class _Walker:
         parts, link_order = self.parts, self.link_order
         if not parts:
             link_order.clear()
+            self.link_parts.clear()
             return
         raw = "".join(parts)
         parts.clear()
