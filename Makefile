@@ -19,9 +19,13 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 demo: install
+	@echo "== the seed page: cleaned text, then how many blocks each rule removed"
 	$(VENV)/bin/unboil clean examples/seed.txt --stats
 	@echo
-	$(VENV)/bin/unboil clean examples/sample.jsonl -o - --stats | $(PY) -c "import sys,json; [print(json.loads(l)['id'], '->', len(json.loads(l).get('text') or ''), 'chars kept') for l in sys.stdin]"
+	@echo "== a bundled sample of real pages (JSONL records)"
+	@mkdir -p out
+	$(VENV)/bin/unboil clean examples/sample.jsonl -o out/sample.clean.jsonl --stats
+	@echo "cleaned records: out/sample.clean.jsonl"
 
 test-deps: install
 	@bash scripts/ensure-redis.sh
