@@ -43,6 +43,11 @@ TRAPS = [
     "WhatsApp and Viber are the most popular messengers in the region, according to the survey.",
     "Subscribers to the print edition will receive the magazine a week before it reaches shops.",
     "The related investigation, opened in March, is expected to conclude before the summer.",
+    "Follow the instructions on the label and print the form before you come to the office.",
+    "Павел Дуров заявил, что Telegram не будет передавать данные пользователей властям.",
+    "Die Nutzer von WhatsApp können ab sofort Nachrichten bis zu einer Stunde nach dem Senden bearbeiten.",
+    "El mensaje se compartió en Facebook y Twitter miles de veces antes de ser eliminado.",
+    "Read also the footnotes: they explain how the survey was weighted and who paid for it.",
 ]
 
 
