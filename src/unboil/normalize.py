@@ -45,9 +45,11 @@ def comparison_key(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
 def control_ratio(text: str) -> float:
-    """Share of characters that are control characters other than tab/newline/CR."""
+    """Share of characters that are control characters (other than tab/newline/CR) or U+FFFD."""
     if not text:
         return 0.0
-    bad = sum(1 for ch in text if (ch < " " and ch not in "\t\n\r") or ch == "\x7f" or ch == "\ufffd")
-    return bad / len(text)
+    return len(_CONTROL.findall(text)) / len(text)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
+
+import regex
 
 from unboil.document import Document
 from unboil.fingerprint.shingles import TOKEN_RE
 
 
+_PUNCT = regex.compile(r"[\p{P}\p{S}]")
+_SPACE = regex.compile(r"\s")
+
+
 def _punct_ratio(text: str) -> float:
-    visible = [ch for ch in text if not ch.isspace()]
-    if not visible:
+    visible = len(text) - len(_SPACE.findall(text))
+    if visible <= 0:
         return 0.0
-    punct = sum(1 for ch in visible if unicodedata.category(ch)[0] in "PS")
-    return punct / len(visible)
+    return len(_PUNCT.findall(text)) / visible
 
 
 def annotate_density(doc: Document, stopwords: Collection[str] | None = None) -> None:

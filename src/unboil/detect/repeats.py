@@ -64,6 +64,9 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+_PREFILTER_FLOOR = 0.25  # similarities below this come from the cheap overlap test, not alignment
+
+
 def title_match(block_tokens: list[str], title_tokens: list[str], config: RepeatsConfig) -> tuple[float, bool, bool]:
     """Return ``(similarity, is_copy, is_full_title)`` of a block against the title."""
     nb, nt = len(block_tokens), len(title_tokens)
@@ -72,7 +75,7 @@ def title_match(block_tokens: list[str], title_tokens: list[str], config: Repeat
     title_set = set(title_tokens)
     overlap = sum(1 for t in set(block_tokens) if t in title_set) / len(set(block_tokens))
     if overlap < config.title_similarity * 0.75:  # cheap reject before alignment
-        return overlap * 0.5, False, False
+        return min(overlap * 0.5, _PREFILTER_FLOOR - 1e-4), False, False
     aligned = _aligned(block_tokens, title_tokens)
     similarity = aligned / nb
     in_window = min(config.min_copy_tokens, nt) <= nb <= config.max_length_ratio * nt + config.length_slack
@@ -112,11 +115,11 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     for i, b in enumerate(blocks):
         sim, is_copy, is_full = title_match(tokens[i], title_tokens, config)
         b.signals["title_similarity"] = round(sim, 4)
-        # containment is only worth computing for blocks near the title's length
-        near = title_shingles and len(tokens[i]) <= 3 * len(title_tokens) + 5
+        # containment is only worth computing for blocks that share most of their words with
+        # the title (the cheap test in title_match); for the others it is near zero anyway
         b.signals["title_containment"] = round(
             containment(shingle_set(char_shingles(comparison_key(b.text), 4)), title_shingles), 4
-        ) if near else 0.0
+        ) if title_shingles and sim >= _PREFILTER_FLOOR else 0.0
         b.signals["repeat_of_title"] = is_copy
         b.signals["is_title"] = is_full
         if is_copy:
@@ -169,5 +172,8 @@ def _fuzzy_group(tokens: list[list[str]], groups: _UnionFind, config: RepeatsCon
             shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
             if len(shorter) < config.fuzzy_length_ratio * len(longer):
                 continue
+            shared = set(shorter) & set(longer)
+            if sum(1 for t in shorter if t in shared) < config.fuzzy_similarity * len(shorter):
+                continue  # alignment can never reach the threshold
             if _aligned(shorter, longer) / len(shorter) >= config.fuzzy_similarity:
                 groups.union(i, j)
