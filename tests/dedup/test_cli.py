@@ -66,3 +66,32 @@ def test_index_dedups_against_an_earlier_run(tmp_path, real_texts):
 
 def test_bad_options_exit_2(tmp_path):
     assert main(["dedup", str(tmp_path / "x.jsonl"), "-o", "-", "--index", "a", "--redis", "redis://x"]) == 2
+
+
+def test_warc_input_dedups_pages_and_reports_empty_payloads(tmp_path, real_texts):
+    warcio = pytest.importorskip("warcio", reason="warcio (unboil[warc]) is not installed")
+    import io as _io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    def page(text: str) -> bytes:
+        paras = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
+        return f"<html><head><title>t</title></head><body><article>{paras}</article></body></html>".encode()
+
+    path = tmp_path / "crawl.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        bodies = [("https://a.example/1", page(real_texts[5])), ("https://mirror.example/1", page(real_texts[5])),
+                  ("https://a.example/2", page(real_texts[6])), ("https://a.example/empty", b"")]
+        for url, body in bodies:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=_io.BytesIO(body), http_headers=headers))
+    out, report, errors = tmp_path / "out.jsonl", tmp_path / "report.jsonl", tmp_path / "errors.jsonl"
+    assert main(["dedup", str(path), "-o", str(out), "--report", str(report), "--errors", str(errors),
+                 "--no-progress"]) == 0
+    kept, groups, errs = _lines(out), _lines(report), _lines(errors)
+    assert len(kept) == 2 and len(groups) == 1 and len(groups[0]["dropped"]) == 1
+    assert len(errs) == 1 and errs[0]["error"]["source"] == str(path)
+    assert "payload" in errs[0]["error"]["reason"]
+    assert len(kept) + 1 + len(errs) == 4  # records in = kept + dropped + errors

@@ -41,13 +41,9 @@ def record_text(record: dict[str, Any], args: argparse.Namespace) -> str:
     if isinstance(text, str) and text.strip():
         return text
     html = record.get(args.html_key)
-    if isinstance(html, str) and html.strip():
-        try:
-            from unboil import clean_html
-        except ImportError:
-            import lxml.html
+    if isinstance(html, (str, bytes)) and html.strip():  # WARC payloads arrive as bytes
+        from unboil import clean_html
 
-            return lxml.html.fromstring(html).text_content()
         return clean_html(html).text
     return ""
 
