@@ -18,9 +18,13 @@ def _blocks(page: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if _blocks(p)], ids=lambda p: str(p.relative_to(REPO)))
-def test_doc_examples_run(page, monkeypatch, capsys):
-    """A page's examples run in order in one namespace, as a reader would type them."""
-    monkeypatch.chdir(REPO)
+def test_doc_examples_run(page, monkeypatch, capsys, tmp_path):
+    """A page's examples run in order in one namespace, as a reader would type them.
+
+    They run in a scratch folder (files they write land there) that links to the repo's examples/.
+    """
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__doc_example__"}
     for n, code in enumerate(_blocks(page), 1):
         try:
