@@ -22,6 +22,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output, one JSON object per document")
     p.add_argument("--limit", type=int, default=0, help="explain at most this many documents (0 = all)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--html", metavar="REPORT", default=None,
+                   help="also write an HTML report: kept blocks plain, dropped ones struck through with their rule")
     p.set_defaults(func=run)
 
 
@@ -32,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     keys = record_keys(args)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     shown = errors = 0
+    explained: list[tuple[str, CleanResult]] = []
     for item in read_items(args):
         if args.limit and shown >= args.limit:
             break
@@ -47,10 +50,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"unboil: error: {item.source}:{item.position}: {exc}", file=sys.stderr)
             continue
         rid = str(item.record.get(keys.id, item.source))
+        if args.html:
+            explained.append((rid, result))
         if args.json:
             print(json.dumps({"id": rid, **result.to_dict()}, ensure_ascii=False))
         else:
             render_explanation(result, rid, sys.stdout, color=color)
+    if args.html:
+        from unboil.report import render_report
+
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(render_report(explained))
+        print(f"unboil explain: HTML report written to {args.html}", file=sys.stderr)
     return 1 if errors and shown == errors else 0
 
 
