@@ -46,7 +46,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "an ELF executable"),
 )
 
-# C0 control bytes that never occur in text (tab, LF, FF, CR and ESC, used by ISO-2022, are allowed).
+# C0 control bytes that never occur in text (tab, LF, FF, CR and ESC, which ISO-2022 uses,
+# are allowed).
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 _DECLARED = re.compile(
@@ -172,7 +173,7 @@ def _guess(data: bytes) -> str:
 
 
 def detect_encoding(data: bytes) -> tuple[str, str]:
-    """Decode page bytes and say how: returns ``(text, encoding)``; encoding is "guess" when guessed.
+    """Decode page bytes and say how: ``(text, codec)``, the codec "guess" when it was guessed.
 
     Raises NotHTMLError for binary data, TypeError when ``data`` is not bytes.
     """

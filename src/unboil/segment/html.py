@@ -28,7 +28,7 @@ MAX_MERGED_CELL_CHARS = 200
 CELL_SEPARATOR = " | "
 
 # Element kinds. Inline ones first; every kind from _BLOCK on starts and ends blocks.
-_INLINE, _SEP, _HEAD, _SKIP, _META, _BR, _HR = range(7)
+_INLINE, _SEP, _SKIP, _HEAD, _META, _BR, _HR = range(7)
 _BLOCK, _CELL, _ROW, _LIST, _LI, _PRE = range(10, 16)
 
 _BLOCK_TAGS = (
@@ -54,7 +54,7 @@ _KIND.update(
      "tr": _ROW, "ul": _LIST, "ol": _LIST, "menu": _LIST, "dir": _LIST, "li": _LI, "pre": _PRE,
      "listing": _PRE, "xmp": _PRE, "plaintext": _PRE}
 )
-_METADATA_TAGS = frozenset({"script", "title", "meta", "link"})
+_METADATA_TAGS = ("script", "title", "meta", "link")
 _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to Python
 
 # A frame (one open element) is a list, for speed: these name its slots.
@@ -65,7 +65,9 @@ class DocumentTooLarge(ValueError):
     """Raised when a page is larger than the ``max_bytes`` cap."""
 
 
-def _split_tokens(cls: str | None, ident: str | None, seen: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _split_tokens(
+    cls: str | None, ident: str | None, seen: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
     """Lowercased class and id tokens, each followed by its parts split on - and _.
 
     ``seen`` remembers each raw token's expansion for the rest of one page.
@@ -307,7 +309,6 @@ class _Walker:
         parts, link_order, open_links = self.parts, self.link_order, self.open_links
         space = 0  # 1: an element just ended, 2: a separating one did (see _SEP_TAGS)
         after_br = False  # the run ends in a <br>
-        muted = 0  # inside <head>
         skipped = None  # a skipped element: its end event only brings its tail
         for event, el in walker:
             if event == "end":
@@ -327,8 +328,6 @@ class _Walker:
                         if frame[_LINK]:
                             open_links.pop()
                         space = 2
-                    elif kind == _HEAD:
-                        muted -= 1
                     elif space != 2:
                         space = 1
                     stack.pop()
@@ -370,7 +369,7 @@ class _Walker:
                     if hidden:
                         continue
                     if kind == _BR:
-                        if parts and not muted:
+                        if parts:
                             if after_br:
                                 self.flush()
                                 after_br = False
@@ -381,6 +380,9 @@ class _Walker:
                         if parts or link_order:
                             self.flush()
                         after_br = False
+                    elif kind == _HEAD:
+                        for child in el.iter(*_METADATA_TAGS):
+                            self.meta.element(child.tag, child)
                     elif tag in _METADATA_TAGS:
                         self.meta.element(tag, el)
                     continue
@@ -400,18 +402,16 @@ class _Walker:
                         parts.append(" ")
                     space = 0
                     stack.append(frame)
-                    if kind == _HEAD:
-                        muted += 1
-                    elif href is not None and tag == "a":
+                    if href is not None and tag == "a":
                         lid = len(self.hrefs)
                         self.hrefs.append(href.strip())
                         open_links.append(lid)
                         frame[_LINK] = True
-                        if not muted:  # the link belongs to this run even without text (icons)
-                            self.link_parts[lid] = []
-                            link_order.append(lid)
+                        # the link belongs to this run even when it has no text (icon links)
+                        self.link_parts[lid] = []
+                        link_order.append(lid)
                 text = el.text
-            if text and not muted:
+            if text:
                 space = 0
                 if parts:
                     if after_br and not text.isspace():

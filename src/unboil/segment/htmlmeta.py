@@ -17,11 +17,12 @@ __all__ = ["PageMeta", "jsonld_article", "trim_title"]
 
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " / ", " » ", " « ")
 #: schema.org types whose ``articleBody``/``text`` is the page's main content.
-ARTICLE_TYPES = frozenset(
-    "article newsarticle blogposting reportagenewsarticle analysisnewsarticle opinionnewsarticle "
-    "backgroundnewsarticle reviewnewsarticle askpublicnewsarticle liveblogposting "
-    "scholarlyarticle techarticle report socialmediaposting discussionforumposting".split()
-)
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "askpublicnewsarticle",
+    "liveblogposting", "scholarlyarticle", "techarticle", "report", "socialmediaposting",
+    "discussionforumposting",
+})
 #: At most this many JSON values are visited per JSON-LD script (a guard against huge graphs).
 JSONLD_MAX_NODES = 5000
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "edu", "gov", "co", "ac", "info", "html"})
