@@ -205,8 +205,8 @@ class Lexicon:
         return dict(self.platform_hosts)
 
     @cached_property
-    def marker_index(self) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
-        """(exact token -> category, (prefix, category) pairs longest first)."""
+    def marker_index(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(exact token -> category, prefix -> category with prefixes longest first)."""
         exact: dict[str, str] = {}
         prefixes: list[tuple[str, str]] = []
         for category, kind, token in self.markers:
@@ -215,7 +215,18 @@ class Lexicon:
             else:
                 prefixes.append((token, category))
         prefixes.sort(key=lambda p: -len(p[0]))
-        return exact, tuple(prefixes)
+        first: dict[str, str] = {}
+        for token, category in prefixes:
+            first.setdefault(token, category)
+        return exact, first
+
+    @cached_property
+    def marker_prefix_matcher(self) -> Any:
+        """One regex matching the longest marker prefix at a token's start (None when none)."""
+        _, prefixes = self.marker_index
+        if not prefixes:
+            return None
+        return regex.compile("|".join(regex.escape(p) for p in prefixes))
 
     def is_filler(self, token: str) -> bool:
         """True when ``token`` is a filler word, or a CJK run made only of fillers ("件の")."""

@@ -186,37 +186,63 @@ def _ordered(hits: set[str]) -> tuple[str, ...]:
     return tuple(c for c in (*CATEGORIES, PLATFORM) if c in hits)
 
 
-def _link_evidence(block: Block, lex: Lexicon) -> tuple[int, int]:
-    """(share-endpoint links, links to a platform profile) among the block's links."""
+def _link_evidence(block: Block, lex: Lexicon, seen: dict[str, int] | None = None) -> tuple[int, int]:
+    """(share-endpoint links, links to a platform profile) among the block's links.
+
+    ``seen`` memoises each href's kind (0 plain, 1 share endpoint, 2 profile) across a document.
+    """
+    seen = {} if seen is None else seen
     share = profile = 0
-    endpoint = lex.endpoint_matcher
-    hosts = lex.host_platforms
     for link in block.links:
-        href = link.href.strip().lower()
-        if not href:
-            continue
-        if endpoint.search(href):
+        kind = seen.get(link.href)
+        if kind is None:
+            kind = seen[link.href] = _href_kind(link.href, lex)
+        if kind == 1:
             share += 1
-            continue
-        try:
-            host = urlsplit(href).hostname or ""
-        except ValueError:
-            continue
-        host = host.removeprefix("www.")
-        if host in hosts or (host.startswith("m.") and host[2:] in hosts):
+        elif kind == 2:
             profile += 1
     return share, profile
 
 
-def _marker_category(tokens: Sequence[str], lex: Lexicon) -> str:
-    """The widget category named by the block's (or an ancestor's) class/id tokens, or ""."""
-    exact, prefixes = lex.marker_index
+def _href_kind(href: str, lex: Lexicon) -> int:
+    href = href.strip().lower()
+    if not href:
+        return 0
+    if lex.endpoint_matcher.search(href):
+        return 1
+    try:
+        host = urlsplit(href).hostname or ""
+    except ValueError:
+        return 0
+    host = host.removeprefix("www.")
+    hosts = lex.host_platforms
+    return 2 if host in hosts or (host.startswith("m.") and host[2:] in hosts) else 0
+
+
+def _marker_category(tokens: Sequence[str], lex: Lexicon, seen: dict[str, str] | None = None) -> str:
+    """The widget category named by the block's (or an ancestor's) class/id tokens, or "".
+
+    ``seen`` memoises the verdict per token across the blocks of one document.
+    """
+    seen = {} if seen is None else seen
     for token in tokens:
-        if token in exact:
-            return exact[token]
-        for prefix, category in prefixes:
-            if token.startswith(prefix):
-                return category
+        category = seen.get(token)
+        if category is None:
+            category = seen[token] = _token_marker(token, lex)
+        if category:
+            return category
+    return ""
+
+
+def _token_marker(token: str, lex: Lexicon) -> str:
+    exact, prefixes = lex.marker_index
+    if token in exact:
+        return exact[token]
+    prefix_re = lex.marker_prefix_matcher
+    if prefix_re is not None:
+        m = prefix_re.match(token)
+        if m:
+            return prefixes[m.group()]
     return ""
 
 
@@ -228,12 +254,20 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
     scans: list[TextVerdict] = []
     shares: list[int] = []
     pending: list[int] = []  # covered by one weak word: a widget only beside another widget
+    markers: dict[tuple[str, ...], str] = {}
+    token_markers: dict[str, str] = {}
+    scanned: dict[str, TextVerdict] = {}
+    hrefs: dict[str, int] = {}
     for i, block in enumerate(doc.blocks):
-        v = scan_text(block.text, lex, config)
-        share_links, profile_links = _link_evidence(block, lex)
+        v = scanned.get(block.text)
+        if v is None:  # menus and link lists repeat their labels: judge each text once
+            v = scanned[block.text] = scan_text(block.text, lex, config)
+        share_links, profile_links = _link_evidence(block, lex, hrefs)
         scans.append(v)
         shares.append(share_links)
-        marker = _marker_category(block.class_tokens, lex)
+        marker = markers.get(block.class_tokens)
+        if marker is None:  # blocks of one region share their ancestors' tokens: look up once
+            marker = markers[block.class_tokens] = _marker_category(block.class_tokens, lex, token_markers)
         n_links = len(block.links)
         short = v.words <= config.max_words
         linky = block.link_density >= config.min_link_density
