@@ -27,6 +27,8 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--title", default=None, help="the page title (text input; default: the first line)")
     p.add_argument("--split", choices=("lines", "paragraphs"), default="lines",
                    help="text blocks: every line (default) or paragraphs separated by blank lines")
+    p.add_argument("--site-model", default=None, metavar="MODEL",
+                   help="a site model from `unboil learn`: drop blocks that recur across a host's pages")
 
 
 def record_keys(args: argparse.Namespace) -> RecordKeys:
@@ -36,12 +38,15 @@ def record_keys(args: argparse.Namespace) -> RecordKeys:
 def make_cleaner(args: argparse.Namespace) -> Any:
     """A Cleaner from the rule options; a bad rule file exits with its error message."""
     from unboil.cleaner import Cleaner, CleanerConfig
+    from unboil.detect.site import SiteModel
+    from unboil.errors import InputError
     from unboil.rules import RuleError
 
     try:
+        site_model = SiteModel.load(args.site_model) if args.site_model else None
         return Cleaner(rules=args.rules, include_default_rules=not args.no_default_rules,
-                       config=CleanerConfig(split=args.split))
-    except (RuleError, OSError) as exc:
+                       config=CleanerConfig(split=args.split), site_model=site_model)
+    except (RuleError, OSError, InputError) as exc:
         print(f"unboil: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
