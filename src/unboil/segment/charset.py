@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from ..errors import InputError
+
 __all__ = ["NotHTMLError", "decode_html", "detect_encoding"]
 
 #: How far into the page a charset declaration is looked for.
@@ -90,8 +92,8 @@ _LABEL_FIXES = {
 }
 
 
-class NotHTMLError(ValueError):
-    """Raised when bytes handed in as a page are binary data, not HTML or text."""
+class NotHTMLError(InputError):
+    """Raised when bytes handed in as a page are binary data, not HTML or text (a ValueError)."""
 
 
 def _codec_name(label: str) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from ..document import Block, Document, Link
+from ..errors import DocumentTooLarge
 from .charset import NotHTMLError, decode_html, detect_encoding
 from .htmlmeta import PageMeta
 
@@ -59,10 +60,6 @@ _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to 
 
 # A frame (one open element) is a list, for speed: these name its slots.
 _TAG, _KND, _EL, _SEG, _COUNTS, _CLS, _ID, _PATH, _TOKENS, _ANC, _LINK = range(11)
-
-
-class DocumentTooLarge(ValueError):
-    """Raised when a page is larger than the ``max_bytes`` cap."""
 
 
 def _split_tokens(
