@@ -59,7 +59,7 @@ _METADATA_TAGS = ("script", "title", "meta", "link")
 _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to Python
 
 # A frame (one open element) is a list, for speed: these name its slots.
-_TAG, _KND, _EL, _SEG, _COUNTS, _CLS, _ID, _PATH, _TOKENS, _ANC, _LINK = range(11)
+_TAG, _KND, _EL, _NTH, _COUNTS, _CLS, _ID, _PATH, _TOKENS, _ANC, _LINK = range(11)
 
 
 def _split_tokens(
@@ -174,10 +174,11 @@ class _Walker:
                     own = own_cache[key] = _split_tokens(f[_CLS], f[_ID], seen)
                 # A plain concatenation: deduplicating across levels cost a third of the walk.
                 f[_TOKENS] = own + inherited
+            seg = f[_TAG] if f[_NTH] == 1 else f"{f[_TAG]}[{f[_NTH]}]"
             if p is None:
-                f[_PATH], f[_ANC] = f[_SEG], ()
+                f[_PATH], f[_ANC] = seg, ()
             else:
-                f[_PATH] = p[_PATH] + "/" + f[_SEG]
+                f[_PATH] = p[_PATH] + "/" + seg
                 f[_ANC] = p[_ANC] + (p[_TAG],)
         return frame
 
@@ -351,16 +352,7 @@ class _Walker:
                     elif name == "hidden" or (name == "aria-hidden"
                                               and value.strip().lower() == "true"):
                         hidden = True
-                if stack:
-                    counts = stack[-1][_COUNTS]
-                    if counts is None:
-                        counts = stack[-1][_COUNTS] = {}
-                    n = counts.get(tag, 0) + 1
-                    counts[tag] = n
-                    seg = tag if n == 1 else f"{tag}[{n}]"
-                else:
-                    seg = tag
-                if _SKIP <= kind <= _HR or (hidden and tag != "html" and tag != "body"):
+                if _SKIP <= kind <= _HR:  # never part of a block's path, so not counted
                     walker.skip_subtree()
                     skipped = el
                     if hidden:
@@ -383,7 +375,18 @@ class _Walker:
                     elif tag in _METADATA_TAGS:
                         self.meta.element(tag, el)
                     continue
-                frame = [tag, kind, el, seg, None, cls, ident, None, (), (), False]
+                n = 1  # position among same-tag siblings, for the path
+                if stack:
+                    counts = stack[-1][_COUNTS]
+                    if counts is None:
+                        stack[-1][_COUNTS] = {tag: 1}
+                    else:
+                        n = counts[tag] = counts.get(tag, 0) + 1
+                if hidden and tag != "html" and tag != "body":
+                    walker.skip_subtree()
+                    skipped = el
+                    continue
+                frame = [tag, kind, el, n, None, cls, ident, None, (), (), False]
                 if kind >= _BLOCK:
                     if parts or link_order:
                         self.flush()
