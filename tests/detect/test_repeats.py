@@ -101,3 +101,13 @@ def test_groups_are_consistent(lines):
         assert len(members) >= 2
         assert [doc.blocks[i].signals["repeat_first"] for i in members] == [True] + [False] * (len(members) - 1)
         assert all(doc.blocks[i].signals["repeat_size"] == len(members) for i in members)
+
+
+def test_a_finished_sentence_sharing_the_title_words_is_not_a_copy():
+    doc = _annotated("Here are 15 tips to help overcome binge eating.\nSome more text of the article goes here.",
+                     title="15 Tips to Overcome Binge Eating")
+    assert not doc.blocks[0].signals["repeat_of_title"]
+    # the same words cut short, without the full stop, are a copy
+    doc = _annotated("15 tips to help overcome binge eating\nSome more text of the article goes here.",
+                     title="15 Tips to Overcome Binge Eating")
+    assert doc.blocks[0].signals["repeat_of_title"]

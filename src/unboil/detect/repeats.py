@@ -23,6 +23,7 @@ class RepeatsConfig:
     """Thresholds of the repeats detector; every default is documented here."""
 
     title_similarity: float = 0.6  # share of a block's tokens aligned, in order, with the title
+    sentence_similarity: float = 0.85  # ... for a block ending a sentence where the title does not
     min_title_coverage: float = 0.4  # share of the title's tokens a copy must cover
     min_copy_tokens: int = 4  # a copy has at least min(this, title length) tokens
     max_length_ratio: float = 1.3  # a copy has at most ratio * title tokens + slack
@@ -43,6 +44,11 @@ def _aligned(a: list[str], b: list[str]) -> int:
     """How many tokens of ``a`` align, in order, with ``b``."""
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     return sum(size for _, _, size in matcher.get_matching_blocks())
+
+
+def _last_char(text: str) -> str:
+    stripped = text.rstrip(" \t\n\"'”’»)]")
+    return stripped[-1] if stripped else ""
 
 
 class _UnionFind:
@@ -67,8 +73,21 @@ class _UnionFind:
 _PREFILTER_FLOOR = 0.25  # similarities below this come from the cheap overlap test, not alignment
 
 
-def title_match(block_tokens: list[str], title_tokens: list[str], config: RepeatsConfig) -> tuple[float, bool, bool]:
-    """Return ``(similarity, is_copy, is_full_title)`` of a block against the title."""
+_SENTENCE_END = frozenset(".!?:;。！？：")
+
+
+def title_match(
+    block_tokens: list[str],
+    title_tokens: list[str],
+    config: RepeatsConfig,
+    block_end: str = "",
+    title_end: str = "",
+) -> tuple[float, bool, bool]:
+    """Return ``(similarity, is_copy, is_full_title)`` of a block against the title.
+
+    ``block_end`` / ``title_end`` are the last visible characters of each, used to tell a finished
+    sentence from a copy cut short.
+    """
     nb, nt = len(block_tokens), len(title_tokens)
     if not nb or not nt:
         return 0.0, False, False
@@ -78,10 +97,16 @@ def title_match(block_tokens: list[str], title_tokens: list[str], config: Repeat
         return min(overlap * 0.5, _PREFILTER_FLOOR - 1e-4), False, False
     aligned = _aligned(block_tokens, title_tokens)
     similarity = aligned / nb
+    if block_end and block_end in _SENTENCE_END and block_end != title_end:
+        # a finished sentence ("Here are 15 tips to help overcome binge eating.") that shares the
+        # title's words is a lead or a heading, not a copy cut short: ask for near-identity
+        required = config.sentence_similarity
+    else:
+        required = config.title_similarity
     in_window = min(config.min_copy_tokens, nt) <= nb <= config.max_length_ratio * nt + config.length_slack
     is_copy = (
         in_window
-        and similarity >= config.title_similarity
+        and similarity >= required
         and aligned >= min(config.min_copy_tokens, nt)
         and aligned / nt >= config.min_title_coverage
     )
@@ -97,6 +122,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         return
     tokens = [_tokens(b.text) for b in blocks]
     title_tokens = _tokens(doc.title) if doc.title else []
+    title_end = _last_char(doc.title)
     title_shingles = shingle_set(char_shingles(comparison_key(doc.title), 4)) if doc.title else frozenset()
     groups = _UnionFind(n)
 
@@ -113,7 +139,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     # 2. title copies: reworded and cut short
     title_copies: list[int] = []
     for i, b in enumerate(blocks):
-        sim, is_copy, is_full = title_match(tokens[i], title_tokens, config)
+        sim, is_copy, is_full = title_match(tokens[i], title_tokens, config, _last_char(b.text), title_end)
         b.signals["title_similarity"] = round(sim, 4)
         # containment is only worth computing for blocks that share most of their words with
         # the title (the cheap test in title_match); for the others it is near zero anyway
