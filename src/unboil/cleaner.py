@@ -161,6 +161,10 @@ class Cleaner:
             # twice finds the same title (a leading "Share on Facebook" is no headline)
             doc.title = next((b.text for b in doc.blocks if not b.signals.get("widget")), doc.title)
         annotate_repeats(doc, self.config.repeats)
+        if doc.root is not None:
+            from unboil.detect.content import annotate_content
+
+            annotate_content(doc)
         if self.site_model is not None:
             self.site_model.annotate(doc)
 

@@ -24,7 +24,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
-SHARED_FILES = ("platforms", "markup")
+SHARED_FILES = ("platforms", "markup", "boilerplate")  # boilerplate: detect/markup.py
 
 CATEGORIES = ("share", "social", "subscribe", "related", "counter", "print", "comments")
 PLATFORM = "platform"  # the lexicon category of platform names ("Telegram", "ВКонтакте")

@@ -1,0 +1,222 @@
+"""Score every block of an HTML page as main content or boilerplate, and choose the main region.
+
+Two small fitted stages, each one numpy matrix product per page (parameters in
+``unboil/data/content_model.json``, fitted by ``scripts/train_content_model.py``):
+
+1. a block scorer over the block's own features and its neighbours' (``features.py``);
+2. a region scorer that adds what the first stage says about the block's surroundings: the
+   smoothed stage-1 scores along the block sequence, the mean over siblings under the same parent
+   element, the next heading's content, and whether the block lies inside the page's best
+   container — the element whose subtree holds the most content words net of boilerplate words.
+
+Signals written on every block of a page with a DOM (text input is left alone):
+    markup          region classes from class/id tokens, tags and roles (``markup.py``)
+    stopword_ratio  share of the block's words in the page language's stop-word list
+    jsonld_overlap  share of its words found in the page's JSON-LD articleBody (when present)
+    content_score   0..1, the region scorer's probability that the block is main content
+    in_main         content_score at or above the model's threshold
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unboil.detect.features import FEATURES, PageFeatures, page_features
+from unboil.document import Document
+
+__all__ = ["ContentModel", "REGION_FEATURES", "annotate_content", "load_model", "region_features"]
+
+#: Stage-2 columns added to the stage-1 features.
+REGION_FEATURES = (
+    "s1_logit", "s1_win1", "s1_win3", "s1_grp", "s1_next", "s1_prev", "in_best", "best_share",
+    "best_is_root",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A logistic unit, optionally behind one ReLU hidden layer: x -> sigmoid(...)."""
+
+    weights: np.ndarray  # (features,) or (hidden,) for the output unit
+    bias: float
+    hidden_weights: np.ndarray | None = None  # (features, hidden)
+    hidden_bias: np.ndarray | None = None
+
+    def logit(self, X: np.ndarray) -> np.ndarray:
+        """The pre-sigmoid output for every row of ``X``."""
+        if self.hidden_weights is not None:
+            X = np.maximum(X @ self.hidden_weights + self.hidden_bias, 0.0)
+        return X @ self.weights + self.bias
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Layer:
+        """Rebuild a layer saved by the training script."""
+        hw = raw.get("hidden_weights")
+        return cls(
+            np.asarray(raw["weights"], dtype=np.float64), float(raw["bias"]),
+            None if hw is None else np.asarray(hw, dtype=np.float64),
+            None if hw is None else np.asarray(raw["hidden_bias"], dtype=np.float64),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data."""
+        out: dict[str, Any] = {"weights": self.weights.tolist(), "bias": self.bias}
+        if self.hidden_weights is not None and self.hidden_bias is not None:
+            out["hidden_weights"] = self.hidden_weights.tolist()
+            out["hidden_bias"] = self.hidden_bias.tolist()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ContentModel:
+    """The fitted two-stage scorer and the thresholds that turn scores into the main region."""
+
+    block: Layer
+    region: Layer
+    threshold: float = 0.5  # in_main when content_score >= threshold
+    margin: float = 0.5  # a block adds words * (stage-1 score - margin) to its containers
+    info: dict[str, Any] | None = None
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ContentModel:
+        """Rebuild a model from its JSON form, checking that its features match this code."""
+        if tuple(raw.get("features", ())) != FEATURES:
+            raise ValueError("content model was trained on other block features; retrain it "
+                             "with scripts/train_content_model.py")
+        if tuple(raw.get("region_features", ())) != REGION_FEATURES:
+            raise ValueError("content model was trained on other region features; retrain it")
+        return cls(Layer.from_dict(raw["block"]), Layer.from_dict(raw["region"]),
+                   float(raw.get("threshold", 0.5)), float(raw.get("margin", 0.5)),
+                   raw.get("info"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data, the form ``content_model.json`` holds."""
+        return {
+            "features": list(FEATURES), "region_features": list(REGION_FEATURES),
+            "threshold": self.threshold, "margin": self.margin, "block": self.block.to_dict(),
+            "region": self.region.to_dict(), "info": self.info or {},
+        }
+
+
+@functools.cache
+def _default_model() -> ContentModel:
+    text = resources.files("unboil").joinpath("data/content_model.json").read_text("utf-8")
+    return ContentModel.from_dict(json.loads(text))
+
+
+def load_model(path: str | Path | None = None) -> ContentModel:
+    """The shipped model (``path=None``, read once) or one saved at ``path``."""
+    if path is None:
+        return _default_model()
+    return ContentModel.from_dict(json.loads(Path(path).read_text("utf-8")))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+def _weighted_window(p: np.ndarray, w: np.ndarray, radius: int) -> np.ndarray:
+    """Word-weighted mean of ``p`` over +-radius blocks."""
+    n = len(p)
+    cp = np.concatenate(([0.0], np.cumsum(p * w)))
+    cw = np.concatenate(([0.0], np.cumsum(w)))
+    idx = np.arange(n)
+    lo = np.maximum(idx - radius, 0)
+    hi = np.minimum(idx + radius + 1, n)
+    return (cp[hi] - cp[lo]) / (cw[hi] - cw[lo])
+
+
+def best_container(paths: list[str], mass: np.ndarray) -> str:
+    """The element path whose subtree has the largest summed ``mass`` ("" when none is positive)."""
+    totals: dict[str, float] = {}
+    for path, m in zip(paths, mass):
+        totals[path] = totals.get(path, 0.0) + float(m)
+    for path in list(totals):  # give every ancestor an entry
+        probe = path.rpartition("/")[0]
+        while probe and probe not in totals:
+            totals[probe] = 0.0
+            probe = probe.rpartition("/")[0]
+    subtree = dict(totals)
+    for path in sorted(totals, key=lambda p: p.count("/"), reverse=True):
+        parent = path.rpartition("/")[0]
+        if parent:
+            subtree[parent] += subtree[path]
+    totals = subtree
+    best, best_total = "", 0.0
+    for path, total in totals.items():
+        if total > best_total or (total == best_total and best and len(path) > len(best)):
+            best, best_total = path, total
+    return best
+
+
+def region_features(doc: Document, feats: PageFeatures, p1: np.ndarray, margin: float) -> np.ndarray:
+    """The stage-2 columns (REGION_FEATURES) from stage-1 scores and the page structure."""
+    n = len(p1)
+    w = feats.words + 1.0
+    R = np.zeros((n, len(REGION_FEATURES)))
+    if n == 0:
+        return R
+    clipped = np.clip(p1, 1e-6, 1 - 1e-6)
+    R[:, 0] = np.log(clipped / (1 - clipped))
+    R[:, 1] = _weighted_window(p1, w, 1)
+    R[:, 2] = _weighted_window(p1, w, 3)
+    ids: dict[str, int] = {}
+    inverse = np.fromiter((ids.setdefault(p, len(ids)) for p in feats.parents), dtype=np.intp,
+                          count=n)
+    R[:, 3] = (np.bincount(inverse, weights=p1 * w) / np.bincount(inverse, weights=w))[inverse]
+    nxt = np.zeros(n)
+    nxt[:-1] = p1[1:]
+    if n > 2:
+        nxt[:-2] = np.maximum(nxt[:-2], p1[2:])
+    R[:, 4] = nxt
+    R[1:, 5] = p1[:-1]
+    paths = [b.path for b in doc.blocks]
+    best = best_container(paths, feats.words * (p1 - margin))
+    if best:
+        prefix = best + "/"
+        inside = np.fromiter((p == best or p.startswith(prefix) for p in paths), dtype=bool,
+                             count=n)
+        R[:, 6] = inside
+        total = feats.words.sum()
+        R[:, 7] = feats.words[inside].sum() / total if total else 0.0
+        R[:, 8] = best.count("/") <= 1  # html or html/body
+    return R
+
+
+def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFeatures, np.ndarray]:
+    """Stage-1 features and the final content score of every block."""
+    model = model or load_model()
+    feats = page_features(doc)
+    if not doc.blocks:
+        return feats, np.zeros(0)
+    p1 = _sigmoid(model.block.logit(feats.matrix))
+    R = region_features(doc, feats, p1, model.margin)
+    score = _sigmoid(model.region.logit(np.hstack([feats.matrix, R])))
+    return feats, score
+
+
+def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
+    """Write markup, stopword_ratio, jsonld_overlap, content_score and in_main on each block."""
+    if doc.root is None:
+        return
+    model = model or load_model()
+    feats, score = score_page(doc, model)
+    threshold = model.threshold
+    overlap = feats.jsonld_overlap
+    for i, block in enumerate(doc.blocks):
+        sig = block.signals
+        sig["markup"] = feats.markup[i]
+        sig["stopword_ratio"] = round(float(feats.stopword_ratio[i]), 4)
+        if overlap is not None:
+            sig["jsonld_overlap"] = round(float(overlap[i]), 4)
+        s = float(score[i])
+        sig["content_score"] = round(s, 4)
+        sig["in_main"] = s >= threshold
+    doc.metadata["stopword_lang"] = feats.lang
