@@ -20,6 +20,7 @@ final model, as an untouched test set.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import importlib.util
@@ -28,7 +29,6 @@ import pickle
 import re
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,9 +41,10 @@ sys.path.insert(0, str(REPO / "src"))
 
 from unboil.cleaner import Cleaner  # noqa: E402
 from unboil.detect.content import (  # noqa: E402
-    REGION_FEATURES,
     ContentModel,
     Layer,
+    add_page_type,
+    page_vector,
     region_features,
 )
 from unboil.detect.density import annotate_density  # noqa: E402
@@ -57,9 +58,11 @@ OUT = REPO / "src" / "unboil" / "data" / "content_model.json"
 CACHE = REPO / ".cache" / "content_model"
 SEED = 20261127
 FOLDS = 5
+CACHE_VERSION = 3  # bump when extract() changes what it stores
 WORD = re.compile(r"\w+")
 
 
+@functools.cache
 def _scoring() -> Any:
     spec = importlib.util.spec_from_file_location("unboil_scoring", REPO / "benchmarks" / "scoring.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -104,8 +107,8 @@ def extract(item: tuple[str, str, str, str]) -> dict[str, Any]:
     texts = [b.text for b in doc.blocks]
     y, hit = _labels(texts, truth) if truth is not None else (None, None)
     return {
-        "id": pid, "X": feats.matrix.astype(np.float32), "words": feats.words, "y": y, "hit": hit,
-        "paths": [b.path for b in doc.blocks], "parents": feats.parents, "texts": texts,
+        "id": pid, "url": doc.url or url, "X": feats.matrix.astype(np.float32), "words": feats.words, "y": y, "hit": hit,
+        "paths": [b.path for b in doc.blocks], "parents": feats.parents, "texts": texts, "markup": feats.markup,
         "other": np.array(other, dtype=bool), "gt_words": len(WORD.findall((truth or "").lower())),
     }
 
@@ -138,11 +141,13 @@ class _Feats:
     def __init__(self, page: dict[str, Any]) -> None:
         self.words = page["words"]
         self.parents = page["parents"]
+        self.markup = page["markup"]
+        self.matrix = page["X"]
 
 
 def load_pages(bench: str, workers: int) -> list[dict[str, Any]]:
     """Featurised pages of a benchmark, cached under .cache/ (keyed by the feature names)."""
-    key = hashlib.sha1(json.dumps([FEATURES, bench]).encode()).hexdigest()[:10]
+    key = hashlib.sha1(json.dumps([FEATURES, bench, CACHE_VERSION]).encode()).hexdigest()[:10]
     cache = CACHE / f"{bench}-{key}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
@@ -263,13 +268,21 @@ def _stack(pages: list[dict[str, Any]], key: str) -> np.ndarray:
     return np.concatenate([p[key] for p in pages]) if pages else np.zeros(0)
 
 
-def _region(pages: list[dict[str, Any]], p1s: list[np.ndarray], margin: float) -> np.ndarray:
-    rows = [
-        np.hstack([p["X"].astype(np.float64),
-                   region_features(_PathsDoc(p["paths"]), _Feats(p), q, margin)])  # type: ignore[arg-type]
-        for p, q in zip(pages, p1s)
-    ]
-    return np.vstack(rows)
+def _regions(pages: list[dict[str, Any]], p1s: list[np.ndarray], margin: float
+             ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per page: [stage-1 features | region features] (page-type columns still zero), and the
+    page-level vectors."""
+    mats, vecs = [], []
+    for p, q in zip(pages, p1s):
+        feats = _Feats(p)
+        R = region_features(_PathsDoc(p["paths"]), feats, q, margin)  # type: ignore[arg-type]
+        vecs.append(page_vector(p["url"], p["paths"], feats, q, R))  # type: ignore[arg-type]
+        mats.append(np.hstack([p["X"].astype(np.float64), R]))
+    return mats, np.vstack(vecs)
+
+
+def _is_article(pages: list[dict[str, Any]]) -> np.ndarray:
+    return np.array([p["type"] == "article" for p in pages], dtype=np.float64)
 
 
 def _split(values: np.ndarray, pages: list[dict[str, Any]]) -> list[np.ndarray]:
@@ -278,7 +291,7 @@ def _split(values: np.ndarray, pages: list[dict[str, Any]]) -> list[np.ndarray]:
 
 
 def fit(pages: list[dict[str, Any]], args: argparse.Namespace) -> ContentModel:
-    """Fit both stages: stage 2 learns from out-of-fold stage-1 scores (inner grouped folds)."""
+    """Fit the three parts; the page and region scorers learn from out-of-fold stage-1 scores."""
     X = _stack(pages, "X").astype(np.float64)
     y, w = _stack(pages, "y"), _weights(pages)
     block = fit_logistic(X, y, w, args.l2, args.hidden)
@@ -291,49 +304,69 @@ def fit(pages: list[dict[str, Any]], args: argparse.Namespace) -> ContentModel:
         for i, (p, g) in enumerate(zip(pages, inner)):
             if g == f:
                 oof[i] = _sigmoid(layer.logit(p["X"].astype(np.float64)))
-    R = _region(pages, oof, args.margin)
+    mats, V = _regions(pages, oof, args.margin)
+    labels = _is_article(pages)
+    ones = np.ones(len(pages))
+    page = fit_logistic(V, labels, ones, args.l2_page)
+    p_art = np.zeros(len(pages))
+    for f in range(args.inner_folds):
+        held = inner == f
+        layer = fit_logistic(V[~held], labels[~held], ones[~held], args.l2_page)
+        p_art[held] = _sigmoid(layer.logit(V[held]))
+    for M, q in zip(mats, p_art):
+        add_page_type(M[:, X.shape[1]:], M[:, : X.shape[1]], float(q))
+    R = np.vstack(mats)
     region = fit_logistic(R, y, w, args.l2, args.hidden2)
     scores = _split(_sigmoid(region.logit(R)), pages)
-    threshold = pick_threshold(pages, scores)
-    return ContentModel(block, region, threshold, args.margin)
+    art = p_art >= 0.5
+    t_art = pick_threshold([p for p, a in zip(pages, art) if a], [s for s, a in zip(scores, art) if a])
+    t_other = pick_threshold([p for p, a in zip(pages, art) if not a],
+                             [s for s, a in zip(scores, art) if not a])
+    return ContentModel(block, page, region, t_art, t_other, args.margin)
 
 
 def pick_threshold(pages: list[dict[str, Any]], scores: list[np.ndarray]) -> float:
-    """The threshold with the best mean page F1 (approximate bag of words) on these pages."""
+    """The threshold with the best mean WCXB page F1 on these pages (0.5 when there are none)."""
+    if not pages:
+        return 0.5
+    scoring = _scoring()
+    truths = wcxb_truths()
     best, best_f1 = 0.5, -1.0
-    for t in np.arange(0.2, 0.81, 0.05):
+    for t in np.arange(0.2, 0.86, 0.05):
         f1s = []
         for p, s in zip(pages, scores):
             keep = (s >= t) & ~p["other"]
-            kept = p["words"][keep].sum()
-            tp = p["hit"][keep].sum()
-            prec = tp / kept if kept else 0.0
-            rec = min(1.0, tp / p["gt_words"]) if p["gt_words"] else 0.0
-            f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+            text = "\n\n".join(x for x, k in zip(p["texts"], keep) if k)
+            f1s.append(scoring.wcxb_word_prf(text, truths[p["id"]][0])[2])
         f1 = float(np.mean(f1s))
         if f1 > best_f1:
             best, best_f1 = float(round(t, 2)), f1
     return best
 
 
-def predict(model: ContentModel, page: dict[str, Any]) -> np.ndarray:
-    """Final content scores of a cached page."""
+def predict(model: ContentModel, page: dict[str, Any]) -> tuple[np.ndarray, float]:
+    """Final content scores of a cached page and the threshold that applies to it."""
     X = page["X"].astype(np.float64)
     p1 = _sigmoid(model.block.logit(X))
-    R = np.hstack([X, region_features(_PathsDoc(page["paths"]), _Feats(page), p1,  # type: ignore[arg-type]
-                                      model.margin)])
-    return _sigmoid(model.region.logit(R))
+    feats = _Feats(page)
+    R = region_features(_PathsDoc(page["paths"]), feats, p1, model.margin)  # type: ignore[arg-type]
+    q = float(_sigmoid(model.page.logit(page_vector(page["url"], page["paths"], feats, p1, R))))  # type: ignore[arg-type]
+    add_page_type(R, X, q)
+    score = _sigmoid(model.region.logit(np.hstack([X, R])))
+    return score, model.threshold if q >= 0.5 else model.threshold_other
 
 
 def render(model: ContentModel, page: dict[str, Any]) -> str:
     """The text clean_html would return with this model (other default drops included)."""
-    keep = (predict(model, page) >= model.threshold) & ~page["other"]
+    score, threshold = predict(model, page)
+    keep = (score >= threshold) & ~page["other"]
     return "\n\n".join(t for t, k in zip(page["texts"], keep) if k)
 
 
 # ---------------------------------------------------------------- evaluation
 
 
+@functools.cache
 def wcxb_truths() -> dict[str, tuple[str, list[str], list[str], str]]:
     root = FIXTURES / "wcxb-dev"
     meta = json.loads((root / "metadata.json").read_text("utf-8"))["files"]
@@ -373,7 +406,8 @@ def cross_validate(pages: list[dict[str, Any]], args: argparse.Namespace) -> dic
         for i, (p, g) in enumerate(zip(pages, outer)):
             if g == f:
                 preds[i] = render(model, p)
-        print(f"  fold {f}: threshold {model.threshold}", file=sys.stderr)
+        print(f"  fold {f}: thresholds {model.threshold} / {model.threshold_other}",
+              file=sys.stderr)
     s = score_wcxb(pages, preds)
     return {"f1": s.f1, "precision": s.precision, "recall": s.recall,
             "per_type": {k: v["f1"] for k, v in s.per_type.items()}}
@@ -386,6 +420,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--hidden", type=int, default=0, help="hidden units of stage 1 (0: linear)")
     ap.add_argument("--hidden2", type=int, default=0, help="hidden units of stage 2 (0: linear)")
+    ap.add_argument("--l2-page", type=float, default=1e-2)
     ap.add_argument("--margin", type=float, default=0.5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cv-only", action="store_true")
@@ -420,8 +455,9 @@ def main(argv: list[str] | None = None) -> int:
     info["wcxb_full_fit"] = {"f1": full.f1, "per_type": {k: v["f1"] for k, v in full.per_type.items()}}
     info["aeb_test"] = {"f1": aeb_s.f1, "precision": aeb_s.precision, "recall": aeb_s.recall}
     print(f"WCXB-dev (fitted on all of it): F1 {full.f1:.4f}; AEB (untouched): F1 {aeb_s.f1:.4f} "
-          f"(P {aeb_s.precision:.4f} R {aeb_s.recall:.4f}); threshold {model.threshold}")
-    model = ContentModel(model.block, model.region, model.threshold, model.margin, info)
+          f"(P {aeb_s.precision:.4f} R {aeb_s.recall:.4f}); thresholds {model.threshold} / {model.threshold_other}")
+    model = ContentModel(model.block, model.page, model.region, model.threshold,
+                         model.threshold_other, model.margin, info)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(_rounded(model.to_dict()), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,16 +29,29 @@ from typing import Any
 
 import numpy as np
 
+from unboil.detect.features import COLUMNS as _COL
 from unboil.detect.features import FEATURES, PageFeatures, page_features
 from unboil.document import Document
 
-__all__ = ["ContentModel", "REGION_FEATURES", "annotate_content", "load_model", "region_features"]
+__all__ = ["ContentModel", "PAGE_FEATURES", "REGION_FEATURES", "annotate_content", "load_model", "region_features"]
 
+_ART_MARKUP = ("comments", "sidebar", "related", "byline", "caption", "header", "footer", "nav",
+               "form", "newsletter", "ads", "inner_comments", "inner_related", "inner_sidebar")
 #: Stage-2 columns added to the stage-1 features.
 REGION_FEATURES = (
     "s1_logit", "s1_win1", "s1_win3", "s1_grp", "s1_next", "s1_prev", "in_best", "best_share",
-    "best_is_root",
+    "best_is_root", "before_best", "after_best", "in_tight", "in_loose", "comments_outside",
+    "page_comments", "p_article", "art_x_logit", "art_x_best", "art_x_after",
+    *(f"art_x_{m}" for m in _ART_MARKUP),
 )
+#: Page-level columns of the page-type scorer (is this page one article?).
+PAGE_FEATURES = (
+    "jsonld_body", "log_blocks", "best_share", "best_is_root", "pos_words", "pos_p_share",
+    "articles", "url_date", "url_depth", "url_slug", "page_comments", "link_heavy_share",
+    "pos_share",
+)
+_DATE_IN_URL = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|/(19|20)\d\d\d\d\d\d")
+_MARGINS = (0.0, 0.2, -0.2)  # offsets of the main, tight and loose containers from the margin
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +93,10 @@ class ContentModel:
     """The fitted two-stage scorer and the thresholds that turn scores into the main region."""
 
     block: Layer
+    page: Layer  # probability that the page is one article (vs listing, forum, product...)
     region: Layer
-    threshold: float = 0.5  # in_main when content_score >= threshold
+    threshold: float = 0.5  # in_main when content_score >= threshold (article pages)
+    threshold_other: float = 0.5  # the same on pages that are not one article
     margin: float = 0.5  # a block adds words * (stage-1 score - margin) to its containers
     info: dict[str, Any] | None = None
 
@@ -90,17 +106,21 @@ class ContentModel:
         if tuple(raw.get("features", ())) != FEATURES:
             raise ValueError("content model was trained on other block features; retrain it "
                              "with scripts/train_content_model.py")
-        if tuple(raw.get("region_features", ())) != REGION_FEATURES:
-            raise ValueError("content model was trained on other region features; retrain it")
-        return cls(Layer.from_dict(raw["block"]), Layer.from_dict(raw["region"]),
-                   float(raw.get("threshold", 0.5)), float(raw.get("margin", 0.5)),
-                   raw.get("info"))
+        if tuple(raw.get("region_features", ())) != REGION_FEATURES or tuple(
+                raw.get("page_features", ())) != PAGE_FEATURES:
+            raise ValueError("content model was trained on other region or page features; "
+                             "retrain it")
+        return cls(Layer.from_dict(raw["block"]), Layer.from_dict(raw["page"]),
+                   Layer.from_dict(raw["region"]), float(raw["threshold"]),
+                   float(raw["threshold_other"]), float(raw.get("margin", 0.5)), raw.get("info"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, the form ``content_model.json`` holds."""
         return {
             "features": list(FEATURES), "region_features": list(REGION_FEATURES),
-            "threshold": self.threshold, "margin": self.margin, "block": self.block.to_dict(),
+            "page_features": list(PAGE_FEATURES), "threshold": self.threshold,
+            "threshold_other": self.threshold_other, "margin": self.margin,
+            "block": self.block.to_dict(), "page": self.page.to_dict(),
             "region": self.region.to_dict(), "info": self.info or {},
         }
 
@@ -178,16 +198,66 @@ def region_features(doc: Document, feats: PageFeatures, p1: np.ndarray, margin: 
     R[:, 4] = nxt
     R[1:, 5] = p1[:-1]
     paths = [b.path for b in doc.blocks]
-    best = best_container(paths, feats.words * (p1 - margin))
-    if best:
+    for offset, column in zip(_MARGINS, (6, 11, 12)):
+        best = best_container(paths, feats.words * (p1 - margin - offset))
+        if not best:
+            continue
         prefix = best + "/"
         inside = np.fromiter((p == best or p.startswith(prefix) for p in paths), dtype=bool,
                              count=n)
-        R[:, 6] = inside
-        total = feats.words.sum()
-        R[:, 7] = feats.words[inside].sum() / total if total else 0.0
-        R[:, 8] = best.count("/") <= 1  # html or html/body
+        R[:, column] = inside
+        if column == 6:
+            total = feats.words.sum()
+            R[:, 7] = feats.words[inside].sum() / total if total else 0.0
+            R[:, 8] = best.count("/") <= 1  # html or html/body
+            where = np.flatnonzero(inside)
+            R[: where[0], 9] = 1.0
+            R[where[-1] + 1:, 10] = 1.0
+    comments = np.fromiter(("comments" in m for m in feats.markup), dtype=bool, count=n)
+    R[:, 13] = comments & (R[:, 6] == 0)
+    total = feats.words.sum()
+    R[:, 14] = feats.words[comments].sum() / total if total else 0.0
     return R
+
+
+def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
+                R: np.ndarray) -> np.ndarray:
+    """The page-level columns (PAGE_FEATURES) of the page-type scorer."""
+    v = np.zeros(len(PAGE_FEATURES))
+    n = len(p1)
+    if n == 0:
+        return v
+    X, words = feats.matrix, feats.words
+    pos = p1 >= 0.5
+    total = words.sum() or 1.0
+    pos_words = words[pos].sum()
+    v[0] = X[0, _COL["jsonld_page"]]
+    v[1] = np.log1p(n)
+    v[2], v[3] = R[0, 7], R[0, 8]
+    v[4] = np.log1p(pos_words / max(pos.sum(), 1))
+    v[5] = (words[pos] * X[pos, _COL["tag_p"]]).sum() / pos_words if pos_words else 0.0
+    articles = {p[: p.index("/article") + 8] for p in paths if "/article" in p}
+    v[6] = np.log1p(len(articles))
+    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
+    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
+    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
+    slug = path.rpartition("/")[2]
+    v[9] = slug.count("-") >= 3
+    v[10] = R[0, 14]
+    v[11] = (words * (X[:, _COL["link_density"]] >= 0.5)).sum() / total
+    v[12] = pos_words / total
+    return v
+
+
+def add_page_type(R: np.ndarray, X: np.ndarray, p_article: float) -> None:
+    """Fill the page-type columns of the region matrix (in place)."""
+    R[:, 15] = p_article
+    R[:, 16] = p_article * R[:, 0]
+    R[:, 17] = p_article * R[:, 6]
+    R[:, 18] = p_article * R[:, 10]
+    for k, name in enumerate(_ART_MARKUP):
+        column = _COL[name if name.startswith("inner_") else f"mk_{name}"]
+        R[:, 19 + k] = p_article * X[:, column]
 
 
 def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFeatures, np.ndarray]:
@@ -198,7 +268,11 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
         return feats, np.zeros(0)
     p1 = _sigmoid(model.block.logit(feats.matrix))
     R = region_features(doc, feats, p1, model.margin)
+    paths = [b.path for b in doc.blocks]
+    p_article = float(_sigmoid(model.page.logit(page_vector(doc.url, paths, feats, p1, R))))
+    add_page_type(R, feats.matrix, p_article)
     score = _sigmoid(model.region.logit(np.hstack([feats.matrix, R])))
+    doc.metadata["article_score"] = round(p_article, 4)
     return feats, score
 
 
@@ -208,7 +282,8 @@ def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
         return
     model = model or load_model()
     feats, score = score_page(doc, model)
-    threshold = model.threshold
+    article = doc.metadata.get("article_score", 0.0) >= 0.5
+    threshold = model.threshold if article else model.threshold_other
     overlap = feats.jsonld_overlap
     for i, block in enumerate(doc.blocks):
         sig = block.signals

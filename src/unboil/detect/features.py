@@ -32,6 +32,10 @@ _MARKUP = (
     "cookie", "comments", "ads", "breadcrumb", "pagination", "byline", "caption", "form", "toc",
     "hidden", "content", "article",
 )
+_INNER = (
+    "nav", "menu", "header", "footer", "sidebar", "share", "social", "related", "newsletter",
+    "cookie", "comments", "ads", "breadcrumb", "pagination", "byline", "caption", "form",
+)
 _TAG_GROUPS = {
     "h1": "h1", "h2": "h", "h3": "h", "h4": "h", "h5": "h", "h6": "h", "li": "li", "tr": "row",
     "td": "row", "th": "row", "p": "p", "pre": "pre", "blockquote": "quote", "dd": "dl",
@@ -47,6 +51,7 @@ _BASE = (
     *(f"tag_{t}" for t in _TAGS),
     *(f"in_{t}" for t in _ANCESTORS),
     *(f"mk_{m}" for m in _MARKUP),
+    *(f"inner_{m}" for m in _INNER),
     "widget", "widget_score", "repeated", "repeat_of_title", "is_title",
     "jsonld_page", "jsonld_overlap", "log_page_words", "page_share",
 )
@@ -57,7 +62,9 @@ _CONTEXT = (
 )
 #: Column names of the matrix ``page_features`` returns.
 FEATURES = (*_BASE, *_CONTEXT)
-_COL = {name: i for i, name in enumerate(FEATURES)}
+#: Column index of each feature name.
+COLUMNS = {name: i for i, name in enumerate(FEATURES)}
+_COL = COLUMNS
 
 
 @functools.cache
@@ -131,7 +138,7 @@ def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageF
     """The feature matrix (blocks x FEATURES) of a segmented HTML page."""
     blocks = doc.blocks
     n = len(blocks)
-    markup = block_markup(doc, vocab or load_vocabulary())
+    markup, inner = block_markup(doc, vocab or load_vocabulary())
     token_lists = [TOKEN_RE.findall(b.text.lower()) for b in blocks]
     all_tokens = [t for toks in token_lists[: min(n, 400)] for t in toks]
     lang = pick_language(str(doc.metadata.get("lang", "")), all_tokens)
@@ -148,6 +155,7 @@ def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageF
     tag_cols = {t: col[f"tag_{t}"] for t in _TAGS}
     anc_cols = {t: col[f"in_{t}"] for t in _ANCESTORS}
     mk_cols = {m: col[f"mk_{m}"] for m in _MARKUP}
+    inner_cols = {m: col[f"inner_{m}"] for m in _INNER}
     last = max(n - 1, 1)
     for i, (b, toks) in enumerate(zip(blocks, token_lists)):
         row = X[i]
@@ -182,6 +190,10 @@ def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageF
                 row[c] = 1.0
         for name in markup[i]:
             c = mk_cols.get(name)
+            if c is not None:
+                row[c] = 1.0
+        for name in inner[i]:
+            c = inner_cols.get(name)
             if c is not None:
                 row[c] = 1.0
         row[col["widget"]] = bool(sig.get("widget"))

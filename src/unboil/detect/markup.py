@@ -94,16 +94,21 @@ def _role_paths(doc: Document, vocab: MarkupVocabulary) -> dict[str, tuple[str, 
     return out
 
 
-def block_markup(doc: Document, vocab: MarkupVocabulary | None = None) -> list[tuple[str, ...]]:
-    """The region classes of every block (sorted tuples), from tokens, tags and roles."""
+def block_markup(
+    doc: Document, vocab: MarkupVocabulary | None = None
+) -> tuple[list[tuple[str, ...]], list[frozenset[str]]]:
+    """The region classes of every block (sorted tuples), from tokens, tags and roles, and the
+    classes named *inside* the nearest content marker (tokens before the first "content" or
+    "article" token, innermost first): boilerplate nested in the article, such as its comments."""
     vocab = vocab or load_vocabulary()
     token_cache: dict[str, tuple[str, ...]] = {}
-    by_tokens: dict[tuple[str, ...], frozenset[str]] = {}
+    by_tokens: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
     by_tags: dict[tuple[str, ...], frozenset[str]] = {}
     role_paths = _role_paths(doc, vocab)
     role_cache: dict[str, frozenset[str]] = {"": frozenset()}
     out: list[tuple[str, ...]] = []
-    memo: dict[str, tuple[str, ...]] = {}
+    inner_out: list[frozenset[str]] = []
+    memo: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def roles_of(path: str) -> frozenset[str]:
         """Roles of the element at ``path`` and its ancestors; iterative, so depth is no limit."""
@@ -121,18 +126,26 @@ def block_markup(doc: Document, vocab: MarkupVocabulary | None = None) -> list[t
 
     for block in doc.blocks:
         key = block.path
-        classes = memo.get(key) if key else None
-        if classes is None:
+        hit = memo.get(key) if key else None
+        if hit is None:
             toks = block.class_tokens
-            from_tokens = by_tokens.get(toks)
-            if from_tokens is None:
+            cached = by_tokens.get(toks)
+            if cached is None:
                 found: set[str] = set()
+                inner: set[str] = set()
+                outside = True
                 for token in toks:
                     names = token_cache.get(token)
                     if names is None:
                         names = token_cache[token] = vocab.token_classes(token)
                     found.update(names)
-                from_tokens = by_tokens[toks] = frozenset(found)
+                    if outside and names:
+                        if "content" in names or "article" in names:
+                            outside = False
+                        else:
+                            inner.update(names)
+                cached = by_tokens[toks] = (frozenset(found), frozenset(inner))
+            from_tokens, inner_classes = cached
             tags = (*block.signals.get("ancestors", ()), block.tag)
             from_tags = by_tags.get(tags)
             if from_tags is None:
@@ -142,16 +155,17 @@ def block_markup(doc: Document, vocab: MarkupVocabulary | None = None) -> list[t
             found_all = from_tokens | from_tags
             if role_paths and key:
                 found_all = found_all | roles_of(key)
-            classes = tuple(sorted(found_all))
+            hit = (tuple(sorted(found_all)), inner_classes)
             if key:
-                memo[key] = classes
-        out.append(classes)
-    return out
+                memo[key] = hit
+        out.append(hit[0])
+        inner_out.append(hit[1])
+    return out, inner_out
 
 
 def annotate_markup(doc: Document, vocab: MarkupVocabulary | None = None) -> list[tuple[str, ...]]:
     """Write the ``markup`` signal on every block and return the per-block classes."""
-    classes = block_markup(doc, vocab)
+    classes, _ = block_markup(doc, vocab)
     for block, names in zip(doc.blocks, classes):
         block.signals["markup"] = names
     return classes
