@@ -131,6 +131,10 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
         hits = {c for _, _, key in lex.find(norm) for c in table[key][0]}
         return TextVerdict("", False, 0, 0.0, words, _ordered(hits))
 
+    found = lex.find(norm)
+    if not found:  # most blocks: no lexicon word at all, so only a lead-in could make a widget
+        lead = words <= config.lead_in_max_words and lex.lead_in_matcher.match(norm) is not None
+        return TextVerdict("related" if lead else "", False, 0, 0.0, words, (), lead_in=lead)
     covered = bytearray(len(norm))
     skipped = bytearray(len(norm))
     for m in skip_re.finditer(norm):  # urls and @handles: neither content nor evidence
@@ -140,7 +144,7 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
     strong: set[str] = set()
     platforms: set[str] = set()
     evidence = False
-    for start, end, key in lex.find(norm):
+    for start, end, key in found:
         categories, platform = table[key]
         hits.update(categories)
         if skipped[start]:
