@@ -133,8 +133,12 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
 
     found = lex.find(norm)
     if not found:  # most blocks: no lexicon word at all, so only a lead-in could make a widget
+        total = sum(len(t) for t in letters_re.findall(norm))
+        residue = skip_re.sub(" ", norm)  # urls and @handles count as covered, as below
+        left = sum(len(t) for t in letters_re.findall(residue) if not lex.is_filler(t))
         lead = words <= config.lead_in_max_words and lex.lead_in_matcher.match(norm) is not None
-        return TextVerdict("related" if lead else "", False, 0, 0.0, words, (), lead_in=lead)
+        return TextVerdict("related" if lead else "", False, 0, round(1.0 - left / total, 4) if total else 0.0,
+                           words, (), lead_in=lead)
     covered = bytearray(len(norm))
     skipped = bytearray(len(norm))
     for m in skip_re.finditer(norm):  # urls and @handles: neither content nor evidence
