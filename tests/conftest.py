@@ -41,6 +41,18 @@ def aeb_articles(shared_fixtures: Path) -> dict[str, dict]:
     return json.loads((_need(shared_fixtures / "aeb" / "ground-truth.json")).read_text("utf-8"))
 
 
+@pytest.fixture(scope="session")
+def real_texts(shared_fixtures: Path) -> list[str]:
+    """AEB article bodies and WCXB dev main contents, in a fixed order."""
+    aeb = json.loads((shared_fixtures / "aeb" / "ground-truth.json").read_text("utf-8"))
+    texts = [aeb[k]["articleBody"] for k in sorted(aeb)]
+    for path in sorted((shared_fixtures / "wcxb-dev" / "ground-truth").glob("*.json")):
+        main = json.loads(path.read_text("utf-8"))["ground_truth"].get("main_content")
+        if main:
+            texts.append(main)
+    return texts
+
+
 def read_gz_html(path: Path) -> bytes:
     with gzip.open(path, "rb") as fh:
         return fh.read()

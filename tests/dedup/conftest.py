@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
@@ -73,15 +72,3 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def real_texts(shared_fixtures: Path) -> list[str]:
-    """AEB article bodies and WCXB dev main contents, in a fixed order."""
-    aeb = json.loads((shared_fixtures / "aeb" / "ground-truth.json").read_text("utf-8"))
-    texts = [aeb[k]["articleBody"] for k in sorted(aeb)]
-    for path in sorted((shared_fixtures / "wcxb-dev" / "ground-truth").glob("*.json")):
-        main = json.loads(path.read_text("utf-8"))["ground_truth"].get("main_content")
-        if main:
-            texts.append(main)
-    return texts

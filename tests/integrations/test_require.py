@@ -8,7 +8,7 @@ from unboil.integrations import require
 
 
 def test_missing_module_names_the_extra():
-    with pytest.raises(ImportError, match=r"clean_things needs the 'unboil_no_such_pkg' package: install unboil\[things\]"):
+    with pytest.raises(ImportError, match=r"clean_things needs the 'unboil_no_such_pkg' package: pip install 'unboil\[things\]'"):
         require("unboil_no_such_pkg.sub", "things", "clean_things")
 
 

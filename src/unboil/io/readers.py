@@ -8,7 +8,6 @@ compressed streams chunk by chunk, WARC record by record; only single-document f
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 import logging
 import os
@@ -20,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
+
+from unboil.errors import MissingExtraError, require
+from unboil.keys import RecordKeys
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +46,6 @@ FORMATS: dict[str, str] = {
 KNOWN_EXTENSIONS: tuple[str, ...] = tuple(FORMATS)
 
 
-class MissingExtraError(ImportError):
-    """An optional dependency is missing; the message names the extra that installs it."""
-
-
-def require(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import an optional dependency, or fail with the ``pip install`` line that provides it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"{purpose} needs the '{module}' package: pip install 'unboil[{extra}]'"
-        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +88,6 @@ class ReadStats:
         return item
 
 
-@dataclass(frozen=True, slots=True)
-class _Keys:
-    """Which dict keys hold the id, text, HTML and URL of a record."""
-
-    text: str = "text"
-    html: str = "html"
-    id: str = "id"
-    url: str = "url"
-
-
 class StreamError(Exception):
     """A compressed or container stream is broken; reading that file cannot go on."""
 
@@ -127,7 +107,7 @@ def read_records(
     ``inputs`` holds file paths, directories (walked in sorted order, hidden entries and unknown
     extensions skipped) and ``"-"`` for stdin. Pass a :class:`ReadStats` to get counts back.
     """
-    keys = _Keys(text=text_key, html=html_key, id=id_key, url=url_key)
+    keys = RecordKeys(text=text_key, html=html_key, id=id_key, url=url_key)
     stats = stats if stats is not None else ReadStats()
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
@@ -190,7 +170,7 @@ def _walk(
             yield path
 
 
-def _read_file(path: Path, source: str, keys: _Keys, stats: ReadStats) -> Iterator[Item]:
+def _read_file(path: Path, source: str, keys: RecordKeys, stats: ReadStats) -> Iterator[Item]:
     """Dispatch one file on its extension; open failures become a single error item."""
     kind = format_of(path)
     if kind is None:
@@ -220,7 +200,7 @@ def _read_file(path: Path, source: str, keys: _Keys, stats: ReadStats) -> Iterat
 
 
 def _read_whole(
-    handle: IO[bytes], path: Path, source: str, kind: str, keys: _Keys
+    handle: IO[bytes], path: Path, source: str, kind: str, keys: RecordKeys
 ) -> Iterator[Item]:
     """A ``.txt`` or ``.html`` file (optionally gzipped) as one record whose id is the path."""
     try:
@@ -251,7 +231,7 @@ def _decode_text(data: bytes, source: str) -> str | ErrorItem:
         return ErrorItem(source, "", f"invalid UTF-8 at byte {exc.start}", id=source)
 
 
-def _read_jsonl(handle: IO[bytes], path: Path, source: str, keys: _Keys) -> Iterator[Item]:
+def _read_jsonl(handle: IO[bytes], path: Path, source: str, keys: RecordKeys) -> Iterator[Item]:
     """JSON lines from a plain, gzip or zstandard file; a broken stream ends the file."""
     lowered = path.name.lower()
     if lowered.endswith(".gz"):
@@ -267,7 +247,7 @@ def _read_jsonl(handle: IO[bytes], path: Path, source: str, keys: _Keys) -> Iter
     yield from parse_jsonl(lines, source, keys)
 
 
-def parse_jsonl(lines: Iterator[bytes], source: str, keys: _Keys) -> Iterator[Item]:
+def parse_jsonl(lines: Iterator[bytes], source: str, keys: RecordKeys) -> Iterator[Item]:
     """Turn raw lines into items; stops with an error item when the underlying stream breaks."""
     number = 0
     while True:
@@ -291,7 +271,7 @@ def parse_jsonl(lines: Iterator[bytes], source: str, keys: _Keys) -> Iterator[It
         yield parse_line(raw, source, f"line {number}", f"{source}:{number}", keys)
 
 
-def parse_line(raw: bytes, source: str, position: str, fallback_id: str, keys: _Keys) -> Item:
+def parse_line(raw: bytes, source: str, position: str, fallback_id: str, keys: RecordKeys) -> Item:
     """One JSONL line as a record, or an error item saying what is wrong with it."""
     try:
         text = raw.decode("utf-8").rstrip("\r\n")
@@ -309,7 +289,7 @@ def parse_line(raw: bytes, source: str, position: str, fallback_id: str, keys: _
 
 
 def complete_record(
-    record: dict[str, Any], source: str, position: str, fallback_id: str, keys: _Keys
+    record: dict[str, Any], source: str, position: str, fallback_id: str, keys: RecordKeys
 ) -> Item:
     """Fill the id and url fallbacks and check the record carries text or HTML."""
     if record.get(keys.id) is None:
@@ -370,7 +350,7 @@ def _zstd_lines(handle: IO[bytes], zstd: ModuleType) -> Iterator[bytes]:
         yield bytes(pending)
 
 
-def _read_stdin(keys: _Keys) -> Iterator[Item]:
+def _read_stdin(keys: RecordKeys) -> Iterator[Item]:
     """Stdin as JSONL when its first non-blank character is "{", else as one text record."""
     stream = sys.stdin
     binary: IO[bytes] | None = getattr(stream, "buffer", None)

@@ -17,7 +17,7 @@ from unboil.io.readers import (
     MissingExtraError,
     ReadStats,
     RecordItem,
-    _Keys,
+    RecordKeys,
     require,
 )
 
@@ -28,7 +28,7 @@ HTML_TYPES: frozenset[str] = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def read_warc(
-    handle: IO[bytes], source: str, keys: _Keys, stats: ReadStats
+    handle: IO[bytes], source: str, keys: RecordKeys, stats: ReadStats
 ) -> Iterator[RecordItem | ErrorItem]:
     """Yield one record per HTML response in the WARC stream ``handle``; a broken stream ends it."""
     try:
@@ -89,7 +89,7 @@ def _leftover(handle: IO[bytes], good_end: int) -> str:
 
 
 def _convert(
-    record: Any, source: str, keys: _Keys, stats: ReadStats
+    record: Any, source: str, keys: RecordKeys, stats: ReadStats
 ) -> RecordItem | ErrorItem | None:
     """A WARC record as a record dict, an error item, or None when it is skipped (and counted)."""
     if record.rec_type != "response":
