@@ -8,6 +8,7 @@ lazily so a ``Lexicon`` stays plain, picklable data.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -197,7 +198,11 @@ class Lexicon:
     @cached_property
     def endpoint_matcher(self) -> Any:
         """Searches a lowercased href for any share endpoint."""
-        return regex.compile("|".join(f"(?:{p})" for p in self.share_endpoints) or r"(?!)")
+        pattern = "|".join(f"(?:{p})" for p in self.share_endpoints) or r"(?!)"
+        try:  # the standard engine searches these unanchored alternations about twice as fast
+            return re.compile(pattern)
+        except re.error:
+            return regex.compile(pattern)
 
     @cached_property
     def host_platforms(self) -> dict[str, str]:

@@ -214,8 +214,8 @@ def _link_evidence(block: Block, lex: Lexicon, seen: dict[str, int] | None = Non
 
 def _href_kind(href: str, lex: Lexicon) -> int:
     href = href.strip().lower()
-    if not href:
-        return 0
+    if not href or (href[0] in "/#?" and not href.startswith("//")):
+        return 0  # empty, relative or same-page links point at no platform
     if lex.endpoint_matcher.search(href):
         return 1
     try:
