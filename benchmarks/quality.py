@@ -584,6 +584,14 @@ def record_baseline(doc: dict[str, Any], path: Path = BASELINE) -> dict[str, Any
         "unboil_version": rows["aeb"].get("version", ""),
         "recorded": doc["environment"]["date"],
     }
+    if doc["limit"] is not None:
+        raise RuntimeError("cannot record: the baseline comes from full runs only (drop --limit)")
+    if path.exists():  # the gate's floor may only be raised
+        old = json.loads(path.read_text("utf-8"))
+        lower = [k for k in ("aeb_f1", "wcxb_dev_f1") if baseline[k] < old.get(k, 0.0)]
+        if lower:
+            raise RuntimeError(f"cannot record: {', '.join(f'{k} {baseline[k]} < {old[k]}' for k in lower)}; "
+                               "the baseline may only be raised")
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
     return baseline
 

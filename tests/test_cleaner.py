@@ -181,3 +181,30 @@ def test_clean_is_idempotent_keeps_order_and_invents_nothing(lines):
     # kept blocks are source blocks, in their original order
     it = iter(source_blocks)
     assert all(any(k == s for s in it) for k in kept)
+
+
+@pytest.mark.parametrize(("line", "rule"), [
+    ("Published 18 November 2019", "dateline"),
+    ("UPDATED: Tue., Nov. 19, 2019", "dateline"),
+    ("Posted on March 3, 2019 by admin", "dateline"),
+    ("Опубликовано 12.03.2021 в 10:15", "dateline"),
+    ("5 min read", "reading-time"),
+    ("Tempo de leitura: 2 minutos", "reading-time"),
+    ("Tags: politics, economy", "tag-line"),
+    ("Filed under: Khawarij |", "tag-line"),
+])
+def test_page_furniture_lines_go_with_their_rule(line, rule):
+    result = unboil.clean(f"A headline about something\n{line}\nThe body of the story, in full sentences.")
+    assert result.decisions[1].rule == rule and result.decisions[1].dropped
+
+
+@pytest.mark.parametrize("sentence", [
+    "The study was published in Nature on 12 March 2019 by researchers from Oxford.",
+    "Updated guidance will follow in 2020, officials said.",
+    "Tags are used to classify the 3 samples before sequencing.",
+    "Topics for the 2020 debate include health care and taxes.",
+    "Reading time matters less than comprehension, the authors argue in the new paper.",
+])
+def test_sentences_that_start_like_furniture_stay(sentence):
+    result = unboil.clean(f"A headline about something\n{sentence}")
+    assert not result.decisions[1].dropped
