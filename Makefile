@@ -22,10 +22,14 @@ demo: install
 	@echo "== the seed page: cleaned text, then how many blocks each rule removed"
 	$(VENV)/bin/unboil clean examples/seed.txt --stats
 	@echo
-	@echo "== a bundled sample of real pages (JSONL records)"
+	@echo "== a real news page (HTML): its main content"
+	$(VENV)/bin/unboil clean examples/pages/aljazeera-afghanistan.html.gz --stats
+	@echo
+	@echo "== three real pages and a sample of extracted texts as JSONL records"
 	@mkdir -p out
-	$(VENV)/bin/unboil clean examples/sample.jsonl -o out/sample.clean.jsonl --stats
-	@echo "cleaned records: out/sample.clean.jsonl"
+	$(VENV)/bin/unboil clean examples/pages examples/sample.jsonl -o out/demo.clean.jsonl --stats
+	$(VENV)/bin/unboil explain examples/pages/aljazeera-afghanistan.html.gz --html out/report.html > /dev/null
+	@echo "cleaned records: out/demo.clean.jsonl; every decision, struck through: out/report.html"
 
 test-deps: install
 	@bash scripts/ensure-redis.sh

@@ -10,7 +10,7 @@ from typing import Any
 from unboil.commands.common import add_input_options, add_rule_options, make_cleaner, read_items, record_keys
 from unboil.errors import InputError
 
-_WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml")
+_WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml", ".txt.gz", ".html.gz", ".htm.gz")
 
 
 def add_parser(sub: Any) -> None:
