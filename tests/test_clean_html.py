@@ -203,3 +203,25 @@ def test_empty_and_blank_pages():
     assert unboil.clean_html("").text == ""
     assert unboil.clean_html(b"   \n ").text == ""
     assert unboil.clean_html("<html><body></body></html>").text == ""
+
+
+def test_a_pickled_cleaner_cleans_real_pages_identically_from_threads(shared_fixtures):
+    import gzip
+    import pickle
+    import threading
+
+    pages = [gzip.decompress(p.read_bytes()) for p in sorted((shared_fixtures / "aeb" / "html").glob("*.html.gz"))[:12]]
+    cleaner = unboil.Cleaner()
+    expected = [cleaner.clean_html(p).text for p in pages]
+    clone = pickle.loads(pickle.dumps(cleaner))
+    results: dict[int, list[str]] = {}
+
+    def work(k: int) -> None:
+        results[k] = [clone.clean_html(p).text for p in pages]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 3 and all(texts == expected for texts in results.values())
