@@ -124,6 +124,12 @@ class Lexicon:
             object.__setattr__(self, name, value)
 
     @cached_property
+    def scan_memo(self) -> dict[Any, Any]:
+        """Verdicts of short texts already judged, shared across pages (menu labels recur on every
+        site); widgets.scan_text is pure, so this never changes a result. Not pickled."""
+        return {}
+
+    @cached_property
     def table(self) -> dict[str, tuple[tuple[str, ...], str]]:
         """Phrase key -> (its categories in lexicon order, platform id or "")."""
         cats: dict[str, list[str]] = {}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+
 from unboil.document import Document
 
 if sys.version_info >= (3, 11):
@@ -33,9 +34,21 @@ class MarkupVocabulary:
     contains: tuple[tuple[str, str], ...]
     tags: dict[str, tuple[str, ...]]
     roles: dict[str, tuple[str, ...]]
+    # token -> classes, shared across pages (class names such as "container" recur on every site);
+    # a pure function of the token, so it never changes a result; cleared when it grows large
+    memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def token_classes(self, token: str) -> tuple[str, ...]:
         """The classes one class/id token names (exact match first, then substrings)."""
+        known = self.memo.get(token)
+        if known is not None:
+            return known
+        if len(self.memo) >= 100_000:
+            self.memo.clear()
+        known = self.memo[token] = self._token_classes(token)
+        return known
+
+    def _token_classes(self, token: str) -> tuple[str, ...]:
         found = list(self.tokens.get(token, ()))
         if len(token) > 3:
             for part, name in self.contains:

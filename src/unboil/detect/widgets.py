@@ -184,6 +184,24 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
                        platform_only=is_covered and not any(weights.values()))
 
 
+_MEMO_MAX_CHARS = 64  # only labels are worth remembering across pages
+_MEMO_MAX_ENTRIES = 50_000
+
+
+def _scan_short(text: str, lex: Lexicon, config: WidgetConfig) -> TextVerdict:
+    """``scan_text`` with short texts remembered on the lexicon across documents."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return scan_text(text, lex, config)
+    memo = lex.scan_memo
+    key = (config, text)
+    verdict = memo.get(key)
+    if verdict is None:
+        if len(memo) >= _MEMO_MAX_ENTRIES:
+            memo.clear()
+        verdict = memo[key] = scan_text(text, lex, config)
+    return verdict
+
+
 def widget_category(text: str, lexicon: Lexicon | None = None) -> str:
     """The widget category of ``text`` judged alone ("" for content); handy for quick checks."""
     verdict = scan_text(text, lexicon)
@@ -269,7 +287,7 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
     for i, block in enumerate(doc.blocks):
         v = scanned.get(block.text)
         if v is None:  # menus and link lists repeat their labels: judge each text once
-            v = scanned[block.text] = scan_text(block.text, lex, config)
+            v = scanned[block.text] = _scan_short(block.text, lex, config)
         share_links, profile_links = _link_evidence(block, lex, hrefs)
         scans.append(v)
         shares.append(share_links)
