@@ -225,3 +225,13 @@ def test_a_pickled_cleaner_cleans_real_pages_identically_from_threads(shared_fix
     for t in threads:
         t.join()
     assert len(results) == 3 and all(texts == expected for texts in results.values())
+
+
+def test_results_do_not_depend_on_what_was_cleaned_before(shared_fixtures):
+    """Caches shared across pages must never change a result (the order of a crawl is irrelevant)."""
+    import gzip
+
+    pages = [gzip.decompress(p.read_bytes()) for p in sorted((shared_fixtures / "aeb" / "html").glob("*.html.gz"))[:10]]
+    forward = [unboil.clean_html(p).text for p in pages]
+    backward = [unboil.clean_html(p).text for p in reversed(pages)][::-1]
+    assert forward == backward
