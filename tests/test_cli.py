@@ -111,3 +111,31 @@ def test_console_script_runs_from_stdin(seed_input, seed_expected):
                           input=seed_input.encode("utf-8"), capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stdout.decode("utf-8").rstrip("\n") == seed_expected.rstrip("\n")
+
+
+def test_clean_and_explain_html_files_directories_and_html_records(tmp_path, capsys):
+    page = ("<html><head><title>Bridge reopens after repairs</title></head><body>"
+            "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+            "<article><h1>Bridge reopens after repairs</h1>"
+            "<p>The old stone bridge reopened to traffic on Monday after eight months of repairs "
+            "that replaced its deck and strengthened two of the arches.</p>"
+            "<p>Engineers said the work finished three weeks early and slightly under budget.</p></article>"
+            "<footer><p>Copyright 2026 The Valley Courier. All rights reserved.</p></footer></body></html>")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "bridge.html").write_text(page, "utf-8")
+    assert main(["clean", str(pages / "bridge.html")]) == 0
+    text = capsys.readouterr().out
+    assert "eight months of repairs" in text and "All rights reserved" not in text
+    # a directory of pages and a JSONL file whose records carry raw HTML under a custom key
+    records = tmp_path / "crawl.jsonl"
+    records.write_text(json.dumps({"id": "r1", "raw": page, "url": "https://courier.example/b"}) + "\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(pages), str(records), "--html-key", "raw", "-o", str(out)]) == 0
+    rows = _jsonl(out)
+    assert len(rows) == 2 and all("eight months of repairs" in r["text"] for r in rows)
+    assert all("raw" not in r for r in rows)  # raw HTML is not copied into the output by default
+    capsys.readouterr()
+    assert main(["explain", str(records), "--html-key", "raw", "--color", "never"]) == 0
+    explained = capsys.readouterr().out
+    assert "DROP  page-footer" in explained or "DROP  outside-main" in explained
