@@ -235,3 +235,19 @@ def test_results_do_not_depend_on_what_was_cleaned_before(shared_fixtures):
     forward = [unboil.clean_html(p).text for p in pages]
     backward = [unboil.clean_html(p).text for p in reversed(pages)][::-1]
     assert forward == backward
+
+
+def test_the_headline_can_be_kept_by_switching_on_a_default_rule(tmp_path):
+    import gzip
+    from pathlib import Path
+
+    page = gzip.decompress((Path(__file__).resolve().parent.parent / "examples" / "pages"
+                            / "sciencealert-water-plumes.html.gz").read_bytes())
+    plain = unboil.clean_html(page)
+    assert plain.title and plain.title not in plain.text
+    switch = tmp_path / "headline.toml"
+    switch.write_text('[[rule]]\nid = "keep-headline"\nenabled = true\n', encoding="utf-8")
+    result = unboil.Cleaner(rules=[switch]).clean_html(page)
+    assert result.text.startswith(result.title)
+    assert result.text.count(result.title) == 1
+    assert [d.rule for d in result.decisions if d.rule == "keep-headline"] == ["keep-headline"]
