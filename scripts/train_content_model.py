@@ -316,7 +316,8 @@ def fit(pages: list[dict[str, Any]], args: argparse.Namespace) -> ContentModel:
     for M, q in zip(mats, p_art):
         add_page_type(M[:, X.shape[1]:], M[:, : X.shape[1]], float(q))
     R = np.vstack(mats)
-    region = fit_logistic(R, y, w, args.l2, args.hidden2)
+    region = fit_logistic(R, y, w, args.l2 if args.l2_region is None else args.l2_region,
+                          args.hidden2)
     scores = _split(_sigmoid(region.logit(R)), pages)
     art = p_art >= 0.5
     t_art = pick_threshold([p for p, a in zip(pages, art) if a], [s for s, a in zip(scores, art) if a])
@@ -421,6 +422,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--hidden", type=int, default=0, help="hidden units of stage 1 (0: linear)")
     ap.add_argument("--hidden2", type=int, default=0, help="hidden units of stage 2 (0: linear)")
     ap.add_argument("--l2-page", type=float, default=1e-2)
+    ap.add_argument("--l2-region", type=float, default=None, help="L2 of stage 2 (default: --l2)")
     ap.add_argument("--margin", type=float, default=0.5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--cv-only", action="store_true")
