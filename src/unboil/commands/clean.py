@@ -41,7 +41,7 @@ def _output_format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from unboil.records import clean_record, error_record
+    from unboil.records import clean_record
 
     cleaner = make_cleaner(args)
     keys = record_keys(args)
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 out = clean_record(item.record, cleaner=cleaner, keys=keys)
             except (InputError, ValueError) as exc:
                 errors += 1
-                rid = str(error_record(item.record, "", keys)[keys.id])
+                rid = str(item.record.get(keys.id, ""))
                 sink.error(rid, str(exc), source=item.source, position=item.position)
                 continue
             cleaned += 1

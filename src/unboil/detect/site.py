@@ -129,14 +129,9 @@ class SiteModel:
 
     def annotate(self, doc: Document) -> None:
         """Write ``site_frequency`` on every block of ``doc`` (0.0 for hosts not learned enough)."""
-        stats = self._hosts.get(doc.host)
-        usable = stats is not None and stats.pages >= self.min_pages
+        host = doc.host
         for b in doc.blocks:
-            if usable:
-                fp = block_fingerprint(b.text)
-                b.signals["site_frequency"] = round(min(1.0, stats.counts.get(fp, 0) / stats.pages), 4) if fp else 0.0
-            else:
-                b.signals["site_frequency"] = 0.0
+            b.signals["site_frequency"] = round(self.frequency(host, b.text), 4)
 
     # -- persistence ---------------------------------------------------------------------------
 
