@@ -6,11 +6,11 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install test-deps bench quality clean
+.PHONY: demo test install test-deps bench quality clean ext
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q --upgrade pip "setuptools>=77" "cython>=3.0"
 
 $(STAMP): $(PY) pyproject.toml
 	$(PIP) install -q -e '.[cli,test]'
@@ -42,3 +42,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis .benchmarks
+
+# rebuild the compiled speed-ups in place after editing a .pyx (make ext ONLY=segment._walk)
+ext: install
+	UNBOIL_BUILD_ONLY="$(ONLY)" UNBOIL_REQUIRE_EXTENSIONS=1 $(PY) setup.py build_ext --inplace -q
