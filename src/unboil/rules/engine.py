@@ -24,6 +24,7 @@ from typing import Any
 
 from unboil.document import DROP, KEEP, Block, Decision, Document
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
+from unboil.rules.columns import Page, Selector, pure, selector
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.model import DROP_REPEATS, Rule, RuleError, RuleOverride, rule_label, suggest
 
@@ -40,6 +41,9 @@ class _Compiled:
     action: str
     rank: int  # place in evaluation order
     checks: tuple[tuple[Predicate, Any], ...]  # cheapest first
+    # the same checks, in the same order, as page-at-once selectors; shared marks the checks whose
+    # result on the whole page may be reused by another rule with the same (name, value)
+    selects: tuple[tuple[Selector, Any, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,15 @@ def _effect(action: str, block: Block) -> str:
         later = isinstance(group, int) and group >= 0 and block.signals.get("repeat_first") is False
         return DROP if later else ""  # a first occurrence (or no group): the next rule decides
     return DROP
+
+
+def _share_key(name: str, value: Any) -> Any:
+    """A key naming a check by matcher and canonical value, or None when the value is unhashable."""
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (name, type(value), value)
 
 
 def default_items() -> list[Item]:
@@ -255,13 +268,16 @@ class RuleSet:
         scoped: dict[str, list[_Compiled]] = {}
         for rank, rule in enumerate(_evaluation_order(r for r in self._rules if r.enabled)):
             checks = []
+            selects = []
             for name in sorted(rule.match, key=lambda n: (MATCHERS[n].cost, n)):
                 matcher = MATCHERS[name]
                 value = rule.match[name]
-                checks.append(
-                    (matcher.predicate, matcher.prepare(value) if matcher.prepare else value)
-                )
-            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks))
+                prepared = matcher.prepare(value) if matcher.prepare else value
+                checks.append((matcher.predicate, prepared))
+                share = _share_key(name, value) if pure(name) and matcher.prepare is None else None
+                select, select_value = selector(name, matcher.predicate, prepared)
+                selects.append((select, select_value, share))
+            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects))
             if rule.hosts:
                 for host in rule.hosts:
                     scoped.setdefault(host, []).append(compiled)
@@ -288,6 +304,52 @@ class RuleSet:
 
     def decide(self, doc: Document) -> list[Decision]:
         """One ``Decision`` per block of ``doc``, in block order."""
+        active = self._active(self._plan(), doc.host)
+        ctx = MatchContext(doc, self.regex_timeout)
+        blocks = doc.blocks
+        page = Page(blocks, ctx)
+        # each rule's checks run over the whole page at once, narrowing a list of positions
+        shared: dict[Any, list[int]] = {}
+        matched_at: dict[int, list[_Compiled]] = {}
+        for rule in active:
+            ctx.rule_id = rule.id
+            cands: list[int] | None = None
+            for select, value, share in rule.selects:
+                if cands is None and share is not None:
+                    found = shared.get(share)
+                    if found is None:
+                        found = shared[share] = select(value, None, page)
+                    cands = found
+                else:
+                    cands = select(value, cands, page)
+                if not cands:
+                    break
+            else:
+                for pos in page.all() if cands is None else cands:
+                    at = matched_at.get(pos)
+                    if at is None:
+                        matched_at[pos] = [rule]
+                    else:
+                        at.append(rule)
+        decisions: list[Decision] = []
+        append = decisions.append
+        for pos, block in enumerate(blocks):
+            at = matched_at.get(pos)
+            if at is None:
+                append(Decision(block.index, KEEP, "", ()))
+                continue
+            action = ""
+            deciding = ""
+            for rule in at:
+                action = _effect(rule.action, block)
+                if action:
+                    deciding = rule.id
+                    break
+            append(Decision(block.index, action or KEEP, deciding, tuple(r.id for r in at)))
+        return decisions
+
+    def _decide_reference(self, doc: Document) -> list[Decision]:
+        """``decide`` the straightforward way, rule by rule on each block (tests compare both)."""
         active = self._active(self._plan(), doc.host)
         ctx = MatchContext(doc, self.regex_timeout)
         return [self._decide_block(block, pos, active, ctx) for pos, block in enumerate(doc.blocks)]

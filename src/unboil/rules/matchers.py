@@ -37,13 +37,14 @@ class MatchContext:
     It lives only for one call, so no state leaks between documents or threads.
     """
 
-    __slots__ = ("doc", "n", "regex_timeout", "rule_id", "_words", "_css")
+    __slots__ = ("doc", "n", "regex_timeout", "rule_id", "timed_out", "_words", "_css")
 
     def __init__(self, doc: Document, regex_timeout: float) -> None:
         self.doc = doc
         self.n = len(doc.blocks)
         self.regex_timeout = regex_timeout
         self.rule_id = ""
+        self.timed_out = False  # set when a text_regex search ran out of time
         self._words: dict[int, int] = {}
         self._css: dict[int, frozenset[Any]] = {}
 
@@ -273,6 +274,7 @@ def _regex_holds(pattern: Any, block: Block, pos: int, ctx: MatchContext) -> boo
     try:
         return pattern.search(block.text, timeout=ctx.regex_timeout) is not None
     except TimeoutError:
+        ctx.timed_out = True
         log.warning(
             "text_regex of rule %r timed out after %ss on block %d of %s; counted as no match",
             ctx.rule_id,

@@ -1,0 +1,335 @@
+"""Page-at-once evaluation of matchers: each check filters a list of block positions.
+
+The engine's reference path tests every rule on every block, one predicate call at a time. Here a
+rule's checks run in the same order, but each check takes the positions that passed the previous
+ones and returns those where it holds too, reading per-page columns and inverted indexes that are
+built once per document and shared by every rule. Each selector below gives exactly the answer of
+the matcher's predicate (``unboil.rules.matchers``) on every position; a matcher without one (or
+whose predicate was replaced) falls back to calling its predicate position by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from unboil.document import Block
+from unboil.rules import matchers as _m
+from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
+from unboil.rules.prefilter import MAX_TEXT, compile_prefilter
+
+#: positions (ascending) of the blocks a check still considers; None means every block
+Positions = list[int]
+Selector = Callable[[Any, "Positions | None", "Page"], Positions]
+
+
+class Page:
+    """Per-document columns and indexes for one ``decide`` call, built lazily and memoised."""
+
+    __slots__ = ("blocks", "n", "ctx", "signals", "memo")
+
+    def __init__(self, blocks: list[Block], ctx: MatchContext) -> None:
+        self.blocks = blocks
+        self.n = len(blocks)
+        self.ctx = ctx
+        self.signals = [b.signals for b in blocks]
+        self.memo: dict[Hashable, Any] = {}
+
+    def all(self) -> Positions:
+        """Every position, in order."""
+        found = self.memo.get("all")
+        if found is None:
+            found = self.memo["all"] = list(range(self.n))
+        return found
+
+    def column(self, key: Hashable, build: Callable[[Page], Any]) -> Any:
+        """The memoised value of ``build(self)`` under ``key``."""
+        found = self.memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.memo[key] = build(self)
+        return found
+
+
+_MISSING = object()
+
+
+def _keep(cands: Positions | None, page: Page, hits: set[int] | frozenset[int]) -> Positions:
+    """The candidates found in ``hits``, in order."""
+    if cands is None:
+        return sorted(hits)
+    return [p for p in cands if p in hits]
+
+
+def _fallback(predicate: Predicate) -> Selector:
+    def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+        blocks, ctx = page.blocks, page.ctx
+        return [p for p in (page.all() if cands is None else cands) if predicate(value, blocks[p], p, ctx)]
+
+    return select
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _number_column(name: str) -> Callable[[Page], list[Any]]:
+    def build(page: Page) -> list[Any]:
+        out: list[Any] = []
+        for signals in page.signals:
+            value = signals.get(name)
+            out.append(None if isinstance(value, bool) or not isinstance(value, (int, float)) else value)
+        return out
+
+    return build
+
+
+def _words_column(page: Page) -> list[int]:
+    words = page.ctx.words
+    return [words(b) for b in page.blocks]
+
+
+def _chars_column(page: Page) -> list[int]:
+    return [_m._chars(b) for b in page.blocks]
+
+
+def _flag_index(name: str) -> Callable[[Page], tuple[frozenset[int], frozenset[int]]]:
+    """Positions where the signal is present and truthy, and where it is present and falsy."""
+
+    def build(page: Page) -> tuple[frozenset[int], frozenset[int]]:
+        true: list[int] = []
+        false: list[int] = []
+        for p, signals in enumerate(page.signals):
+            value = signals.get(name)
+            if value is not None:
+                (true if value else false).append(p)
+        return frozenset(true), frozenset(false)
+
+    return build
+
+
+def _item_index(
+    read: Callable[[Block], Any], whole_strings: bool = True
+) -> Callable[[Page], dict[Any, set[int]] | None]:
+    """item -> positions whose value (a string, or an iterable of items) holds that item.
+
+    With ``whole_strings`` a string value is one item, else it is iterated like any other value.
+
+    None when a value cannot be indexed (an unhashable item): the caller then falls back.
+    """
+
+    def build(page: Page) -> dict[Any, set[int]] | None:
+        index: dict[Any, set[int]] = {}
+        try:
+            for p, block in enumerate(page.blocks):
+                present = read(block)
+                if not whole_strings:
+                    for item in present:
+                        index.setdefault(item, set()).add(p)
+                elif isinstance(present, str):
+                    index.setdefault(present, set()).add(p)
+                elif present:
+                    for item in present:
+                        index.setdefault(item, set()).add(p)
+        except TypeError:
+            return None
+        return index
+
+    return build
+
+
+# ---------------------------------------------------------------- selectors
+
+
+def _compare(column_key: Hashable, build: Callable[[Page], list[Any]], at_least: bool) -> Selector:
+    def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+        col = page.column(column_key, build)
+        if cands is None:
+            cands = page.all()
+        if at_least:
+            return [p for p in cands if (v := col[p]) is not None and v >= value]
+        return [p for p in cands if (v := col[p]) is not None and v <= value]
+
+    return select
+
+
+def _flag(name: str) -> Selector:
+    key = ("flag", name)
+    build = _flag_index(name)
+
+    def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+        true, false = page.column(key, build)
+        return _keep(cands, page, true if value else false)
+
+    return select
+
+
+def _any_in(
+    key: Hashable, read: Callable[[Block], Any], predicate: Predicate, whole_strings: bool = True
+) -> Selector:
+    build = _item_index(read, whole_strings)
+    slow = _fallback(predicate)
+
+    def select(value: tuple[Any, ...], cands: Positions | None, page: Page) -> Positions:
+        index = page.column(key, build)
+        if index is None:
+            return slow(value, cands, page)
+        found = [index[item] for item in value if item in index]
+        if not found:
+            return []
+        hits = found[0] if len(found) == 1 else set().union(*found)
+        return _keep(cands, page, hits)
+
+    return select
+
+
+def _signal_reader(name: str) -> Callable[[Block], Any]:
+    return lambda block: block.signals.get(name)
+
+
+def _widget_select(value: Any, cands: Positions | None, page: Page) -> Positions:
+    index = page.column(("item", "widget"), _widget_index)
+    if value is True:
+        hits = index[1]
+    elif value is False:
+        hits = index[0].get("", frozenset())
+    else:
+        found = [index[0][c] for c in value if c in index[0]]
+        if not found:
+            return []
+        hits = found[0] if len(found) == 1 else set().union(*found)
+    return _keep(cands, page, hits)
+
+
+def _widget_index(page: Page) -> tuple[dict[str, set[int]], set[int]]:
+    """category -> positions for string ``widget`` signals, and the positions with a category."""
+    by: dict[str, set[int]] = {}
+    named: set[int] = set()
+    for p, signals in enumerate(page.signals):
+        category = signals.get("widget")
+        if isinstance(category, str):
+            by.setdefault(category, set()).add(p)
+            if category != "":
+                named.add(p)
+    return by, named
+
+
+def _repeated_select(value: Any, cands: Positions | None, page: Page) -> Positions:
+    col = page.column(("num", "repeat_size"), _number_column("repeat_size"))
+    if cands is None:
+        cands = page.all()
+    return [p for p in cands if (v := col[p]) is not None and (v > 1) == value]
+
+
+def _tag_select(value: Any, cands: Positions | None, page: Page) -> Positions:
+    col = page.column("tag", lambda pg: [b.tag.lower() for b in pg.blocks])
+    return [p for p in (page.all() if cands is None else cands) if col[p] in value]
+
+
+def _bullet_select(value: Any, cands: Positions | None, page: Page) -> Positions:
+    col = page.column("bullet", lambda pg: [bool(b.bullet) for b in pg.blocks])
+    return [p for p in (page.all() if cands is None else cands) if col[p] == value]
+
+
+def _link_density(at_least: bool) -> Selector:
+    def build(page: Page) -> list[float]:
+        return [b.link_density for b in page.blocks]
+
+    def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+        col = page.column("link_density", build)
+        if cands is None:
+            cands = page.all()
+        if at_least:
+            return [p for p in cands if col[p] >= value]
+        return [p for p in cands if col[p] <= value]
+
+    return select
+
+
+def _regex_select(value: tuple[Any, Any], cands: Positions | None, page: Page) -> Positions:
+    # the same text gives the same answer: search each distinct text once per page (a timed-out
+    # search is not remembered, so it is tried again, and logged again, as before); a text the
+    # untimed prefilter rejects cannot match the whole pattern (see unboil.rules.prefilter)
+    pattern, prefilter = value
+    blocks, ctx = page.blocks, page.ctx
+    seen: dict[str, bool] = page.memo.setdefault(("regex", id(pattern)), {})
+    holds = _m._regex_holds
+    quick = prefilter.search if prefilter is not None else None
+    longest = MAX_TEXT
+    out: list[int] = []
+    for p in page.all() if cands is None else cands:
+        block = blocks[p]
+        text = block.text
+        found = seen.get(text)
+        if found is None:
+            if quick is not None and len(text) <= longest and quick(text) is None:
+                found = False
+            else:
+                found = holds(pattern, block, p, ctx)
+                if ctx.timed_out:  # no match this time; not remembered
+                    ctx.timed_out = False
+                    continue
+            seen[text] = found
+        if found:
+            out.append(p)
+    return out
+
+
+
+
+def _build_selectors() -> dict[str, tuple[Predicate, Selector]]:
+    """matcher name -> (the predicate the selector stands for, the selector)."""
+    table: dict[str, Selector] = {
+        "min_words": _compare("words", _words_column, True),
+        "max_words": _compare("words", _words_column, False),
+        "min_chars": _compare("chars", _chars_column, True),
+        "max_chars": _compare("chars", _chars_column, False),
+        "min_link_density": _link_density(True),
+        "max_link_density": _link_density(False),
+        "tag": _tag_select,
+        "bullet": _bullet_select,
+        "text_regex": _regex_select,
+        "widget": _widget_select,
+        "repeated_in_page": _repeated_select,
+        "lexicon": _any_in(
+            ("item", "lexicon_hits"), _signal_reader("lexicon_hits"), MATCHERS["lexicon"].predicate
+        ),
+        "markup": _any_in(("item", "markup"), _signal_reader("markup"), MATCHERS["markup"].predicate),
+        "class_tokens": _any_in(
+            ("item", "class_tokens"), lambda b: b.class_tokens,
+            MATCHERS["class_tokens"].predicate,
+            whole_strings=False,
+        ),
+    }
+    for name in ("repeat_of_title", "repeat_first", "is_title", "in_main"):
+        table[name] = _flag(name)
+    for name, signal in (
+        ("min_title_similarity", "title_similarity"),
+        ("min_title_containment", "title_containment"),
+        ("site_frequency", "site_frequency"),
+        ("min_widget_score", "widget_score"),
+        ("min_content_score", "content_score"),
+    ):
+        table[name] = _compare(("num", signal), _number_column(signal), True)
+    table["max_content_score"] = _compare(("num", "content_score"), _number_column("content_score"), False)
+    return {name: (MATCHERS[name].predicate, select) for name, select in table.items()}
+
+
+_SELECTORS = _build_selectors()
+
+
+def selector(name: str, predicate: Predicate, prepared: Any) -> tuple[Selector, Any]:
+    """The page-at-once selector for matcher ``name`` and the value it takes for ``prepared``.
+
+    A matcher without a selector, or whose predicate is not the one the selector stands for, gets
+    a selector that calls its predicate block by block.
+    """
+    known = _SELECTORS.get(name)
+    if known is None or known[0] is not predicate:
+        return _fallback(predicate), prepared
+    if name == "text_regex":
+        return known[1], (prepared, compile_prefilter(prepared))
+    return known[1], prepared
+
+
+def pure(name: str) -> bool:
+    """Whether a check's result on all blocks may be shared by rules (no logging side effects)."""
+    return name != "text_regex"
