@@ -38,7 +38,12 @@ _MARKER_KINDS = ("exact", "prefix")
 # Scripts written without spaces between words (or, for Hangul, with particles glued on):
 # phrases that start or end with one of their characters match without a word boundary there.
 _UNBOUNDED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}"
+UNBOUNDED = _UNBOUNDED  # the class body, for code that classifies characters the same way
 ALPHA = rf"[^\W_{_UNBOUNDED}]"  # a letter or digit of a script whose words are delimited
+
+# A lead-in ("Read also: ...") is followed by one of these; a text without any is no lead-in.
+LEAD_IN_SEPARATORS = ":-»|>•·/"
+_LEAD_IN_SEPARATOR_CLASS = r":\-»|>•·/"
 
 _FOLD_TABLE = {
     **{ord(c): "'" for c in "\u2018\u2019\u02bc\u02b9`\u00b4\u2032"},
@@ -53,6 +58,11 @@ _FOLD_TABLE = {
     ord("ٱ"): "ا",
 }
 
+_FOLD_STRINGS = {chr(cp): to or "" for cp, to in _FOLD_TABLE.items()}
+assert not set("".join(_FOLD_STRINGS.values())) & set(_FOLD_STRINGS)  # order-free replacing
+_ASCII_FOLD = tuple((ch, to) for ch, to in _FOLD_STRINGS.items() if ch.isascii())
+_FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD_TABLE)) + "]")
+
 
 def fold(text: str) -> str:
     """Fold ``text`` for matching: NFKC, casefold, one apostrophe and dash, no Arabic harakat.
@@ -60,7 +70,17 @@ def fold(text: str) -> str:
     Whitespace runs become one space. Block text and lexicon phrases go through the same fold,
     so matching needs no case-insensitive flags.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
+    if text.isascii():  # NFKC is the identity and casefold is lower on ASCII
+        folded = text.lower()
+        for ch, to in _ASCII_FOLD:
+            if ch in folded:
+                folded = folded.replace(ch, to)
+        return " ".join(folded.split())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if _FOLD_CHARS.search(folded):  # translate looks up every character: replace only those found
+        # (no replacement is itself a table key, so replacing one by one equals translate)
+        for ch in set(_FOLD_CHARS.findall(folded)):
+            folded = folded.replace(ch, _FOLD_STRINGS[ch])
     return " ".join(folded.split())
 
 
@@ -125,8 +145,14 @@ class Lexicon:
 
     @cached_property
     def scan_memo(self) -> dict[Any, Any]:
-        """Verdicts of short texts already judged, shared across pages (menu labels recur on every
-        site); widgets.scan_text is pure, so this never changes a result. Not pickled."""
+        """The widgets detector's memos shared across pages (verdicts of short texts, since menu
+        labels recur on every site; class tokens already looked up). Each memoises a pure
+        function, so this never changes a result. Bounded by the detector; not pickled."""
+        return {}
+
+    @cached_property
+    def scan_cache(self) -> dict[Any, Any]:
+        """The widgets detector's prepared scanners per (config, kernel); rebuilt after unpickling."""
         return {}
 
     @cached_property
@@ -191,15 +217,21 @@ class Lexicon:
             if best is not None:
                 found.append((start, best_end, best))
         if self.matcher is not None and _unbounded_char().search(folded):
-            found.extend((m.start(), m.end(), phrase_key(m.group()))
-                         for m in self.matcher.finditer(folded, overlapped=True))
+            found.extend(self.find_unbounded(folded))
         return found
+
+    def find_unbounded(self, folded: str) -> list[tuple[int, int, str]]:
+        """The occurrences of phrases with CJK or Hangul characters, as (start, end, key)."""
+        if self.matcher is None:
+            return []
+        return [(m.start(), m.end(), phrase_key(m.group()))
+                for m in self.matcher.finditer(folded, overlapped=True)]
 
     @cached_property
     def lead_in_matcher(self) -> Any:
         """Matches a text that opens with a lead-in phrase and a separator ("Read also: ...")."""
         body = _trie_pattern({k: ((), "") for k in self.lead_ins}) or r"(?!)"
-        return regex.compile(rf"^(?:{body}) ?[:\-»|>•·/] ?\S")
+        return regex.compile(rf"^(?:{body}) ?[{_LEAD_IN_SEPARATOR_CLASS}] ?\S")
 
     @cached_property
     def endpoint_matcher(self) -> Any:

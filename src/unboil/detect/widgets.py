@@ -17,6 +17,7 @@ Signals written on every block:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +25,20 @@ from urllib.parse import urlsplit
 
 import regex
 
+try:  # the parser of the standard engine, used to find the strings a share endpoint needs
+    import re._constants as _sre_constants
+    import re._parser as _sre_parser
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
+
+from unboil._compiled import compiled
 from unboil.detect.lexicon_loader import (
+    ALPHA,
     CATEGORIES,
+    LEAD_IN_SEPARATORS,
     PLATFORM,
+    UNBOUNDED,
     Lexicon,
     fold,
     load_lexicon,
@@ -123,13 +135,22 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
     Pure and deterministic; ``annotate_widgets`` adds page context (links, markup, neighbours).
     """
     lex = lexicon if lexicon is not None else load_lexicon()
+    return TextVerdict(*_scanner(lex, config)(fold(text)))
+
+
+# A verdict as a plain tuple of TextVerdict's fields, in order: (category, covered, strength,
+# coverage, words, hits, lead_in, platform_only). The detector works on these internally.
+Fields = tuple[str, bool, int, float, int, tuple[str, ...], bool, bool]
+
+
+def _scan_folded(norm: str, lex: Lexicon, config: WidgetConfig) -> Fields:
+    """The reference scan of folded text, in pure Python; the compiled kernel must equal it."""
     words_re, letters_re, skip_re, code_re = _patterns()
-    norm = fold(text)
     words = len(words_re.findall(norm))
     table = lex.table
     if words > config.max_words:
         hits = {c for _, _, key in lex.find(norm) for c in table[key][0]}
-        return TextVerdict("", False, 0, 0.0, words, _ordered(hits))
+        return ("", False, 0, 0.0, words, _ordered(hits), False, False)
 
     found = lex.find(norm)
     if not found:  # most blocks: no lexicon word at all, so only a lead-in could make a widget
@@ -137,8 +158,8 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
         residue = skip_re.sub(" ", norm)  # urls and @handles count as covered, as below
         left = sum(len(t) for t in letters_re.findall(residue) if not lex.is_filler(t))
         lead = words <= config.lead_in_max_words and lex.lead_in_matcher.match(norm) is not None
-        return TextVerdict("related" if lead else "", False, 0, round(1.0 - left / total, 4) if total else 0.0,
-                           words, (), lead_in=lead)
+        return ("related" if lead else "", False, 0, round(1.0 - left / total, 4) if total else 0.0,
+                words, (), lead, False)
     covered = bytearray(len(norm))
     skipped = bytearray(len(norm))
     for m in skip_re.finditer(norm):  # urls and @handles: neither content nor evidence
@@ -179,27 +200,71 @@ def scan_text(text: str, lexicon: Lexicon | None = None,
                     and lex.lead_in_matcher.match(norm) is not None)
     if verdict_lead:
         category = "related"
-    return TextVerdict(category, is_covered, strength, round(coverage, 4), words, _ordered(hits),
-                       lead_in=verdict_lead,
-                       platform_only=is_covered and not any(weights.values()))
+    return (category, is_covered, strength, round(coverage, 4), words, _ordered(hits),
+            verdict_lead, is_covered and not any(weights.values()))
+
+
+_KERNEL = compiled("detect._widgets")
+
+
+def _char_class(ch: str) -> int:
+    """Class bits of one character for the compiled kernel, decided by the very regex classes
+    the pure-Python scan uses (so both agree on every code point)."""
+    cjk = r"\p{Han}\p{Hiragana}\p{Katakana}"
+    bits = 0
+    for bit, pattern in ((2, rf"[^\W{cjk}]"), (4, rf"[{cjk}]"), (8, ALPHA),
+                         (16, f"[{UNBOUNDED}]"), (32, r"[\p{L}\p{M}]")):
+        if _class_re(pattern).fullmatch(ch):
+            bits |= bit
+    if ch in LEAD_IN_SEPARATORS:
+        bits |= 64
+    return bits
+
+
+@functools.cache
+def _class_re(pattern: str) -> Any:
+    return regex.compile(pattern)
+
+
+def _scanner(lex: Lexicon, config: WidgetConfig, kernel: Any = None) -> Any:
+    """A function folded text -> verdict fields for ``lex`` and ``config``: the compiled kernel
+    when built (or the one passed), else the pure-Python reference. Cached on the lexicon."""
+    kernel = kernel if kernel is not None else _KERNEL
+    cache = lex.scan_cache
+    key = (config, id(kernel))
+    scan = cache.get(key)
+    if scan is not None:
+        return scan
+    if kernel is None:
+        scan = functools.partial(_scan_folded, lex=lex, config=config)
+    else:
+        scan = _build_kernel(kernel, lex, config).scan
+    cache[key] = scan
+    return scan
+
+
+def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
+    """The compiled ``Scanner`` for ``lex`` and ``config``."""
+    _, _, skip_re, code_re = _patterns()
+    kernel.set_classifier(_char_class)
+    index, prefixes = lex.token_index
+    lead_first = set()
+    for key in lex.lead_ins:
+        if key:
+            lead_first.update(" -" if key[0] == " " else key[0])
+    matcher = lex.matcher
+    return kernel.Scanner(
+        first_words=frozenset(tup[0] for tup in index), index=index, prefixes=prefixes,
+        table=lex.table, ambiguous=lex.ambiguous, fillers=lex.fillers, is_filler=lex.is_filler,
+        skip_re=skip_re, code_re=code_re, lead_re=lex.lead_in_matcher,
+        lead_first=frozenset(lead_first),
+        cjk_find=None if matcher is None else lex.find_unbounded,
+        platform=PLATFORM, categories=CATEGORIES, tie_order=_TIE_ORDER,
+        max_words=config.max_words, lead_max=config.lead_in_max_words)
 
 
 _MEMO_MAX_CHARS = 64  # only labels are worth remembering across pages
 _MEMO_MAX_ENTRIES = 50_000
-
-
-def _scan_short(text: str, lex: Lexicon, config: WidgetConfig) -> TextVerdict:
-    """``scan_text`` with short texts remembered on the lexicon across documents."""
-    if len(text) > _MEMO_MAX_CHARS:
-        return scan_text(text, lex, config)
-    memo = lex.scan_memo
-    key = (config, text)
-    verdict = memo.get(key)
-    if verdict is None:
-        if len(memo) >= _MEMO_MAX_ENTRIES:
-            memo.clear()
-        verdict = memo[key] = scan_text(text, lex, config)
-    return verdict
 
 
 def widget_category(text: str, lexicon: Lexicon | None = None) -> str:
@@ -212,17 +277,19 @@ def _ordered(hits: set[str]) -> tuple[str, ...]:
     return tuple(c for c in (*CATEGORIES, PLATFORM) if c in hits)
 
 
-def _link_evidence(block: Block, lex: Lexicon, seen: dict[str, int] | None = None) -> tuple[int, int]:
+def _link_evidence(block: Block, lex: Lexicon, seen: dict[str, int] | None = None,
+                   prefilter: Any = None) -> tuple[int, int]:
     """(share-endpoint links, links to a platform profile) among the block's links.
 
-    ``seen`` memoises each href's kind (0 plain, 1 share endpoint, 2 profile) across a document.
+    ``seen`` memoises each href's kind (0 plain, 1 share endpoint, 2 profile) across a document;
+    ``prefilter`` (see ``_href_prefilter``) settles most plain links without the regexes.
     """
     seen = {} if seen is None else seen
     share = profile = 0
     for link in block.links:
         kind = seen.get(link.href)
         if kind is None:
-            kind = seen[link.href] = _href_kind(link.href, lex)
+            kind = seen[link.href] = _href_kind(link.href, lex, prefilter)
         if kind == 1:
             share += 1
         elif kind == 2:
@@ -230,10 +297,12 @@ def _link_evidence(block: Block, lex: Lexicon, seen: dict[str, int] | None = Non
     return share, profile
 
 
-def _href_kind(href: str, lex: Lexicon) -> int:
+def _href_kind(href: str, lex: Lexicon, prefilter: Any = None) -> int:
     href = href.strip().lower()
     if not href or (href[0] in "/#?" and not href.startswith("//")):
         return 0  # empty, relative or same-page links point at no platform
+    if prefilter is not None and not prefilter(href):
+        return 0  # none of the strings an endpoint or a platform host needs: plain
     if lex.endpoint_matcher.search(href):
         return 1
     try:
@@ -243,6 +312,116 @@ def _href_kind(href: str, lex: Lexicon) -> int:
     host = host.removeprefix("www.")
     hosts = lex.host_platforms
     return 2 if host in hosts or (host.startswith("m.") and host[2:] in hosts) else 0
+
+
+def _href_prefilter(lex: Lexicon, kernel: Any) -> Any:
+    """A function href -> False when the href can be neither a share endpoint nor a platform
+    profile, or None when no such shortcut is available (no kernel, or an endpoint pattern
+    whose required strings cannot be worked out). Cached on the lexicon.
+
+    Every match of an endpoint pattern contains one of the pattern's required strings, and a
+    profile link's host contains a platform host; a link with none of them is plain.
+    """
+    if kernel is None:
+        return None
+    cache = lex.scan_cache
+    key = ("href", id(kernel))
+    if key in cache:
+        return cache[key]
+    literals: set[str] | None = set(lex.host_platforms)
+    if not isinstance(lex.endpoint_matcher, re.Pattern):
+        literals = None
+    else:
+        for pattern in lex.share_endpoints:
+            factors = _required_strings(pattern)
+            if factors is None or min(map(len, factors), default=0) < 2:
+                literals = None
+                break
+            literals.update(factors)
+    if literals is not None and min(map(len, literals), default=0) < 2:
+        literals = None
+    cache[key] = None if literals is None else kernel.LiteralFilter(sorted(literals)).may_contain
+    return cache[key]
+
+
+_MAX_FACTORS = 32
+
+
+def _required_strings(pattern: str) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` (a ``re`` pattern) contains at least one,
+    chosen to be as long as possible; None when the pattern offers no such guarantee."""
+    try:
+        tree = _sre_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - anything unparsable simply gets no shortcut
+        return None
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    return _need(list(tree))
+
+
+def _literals(op: Any, av: Any) -> set[str] | None:
+    """The finite set of strings one parsed item matches, or None when not a small literal set."""
+    if op is _sre_constants.LITERAL:
+        return {chr(av)}
+    if op is _sre_constants.IN:
+        if all(o is _sre_constants.LITERAL for o, _ in av):
+            return {chr(c) for _, c in av}
+        return None
+    if op is _sre_constants.SUBPATTERN:
+        _, add_flags, _, sub = av
+        return None if add_flags & re.IGNORECASE else _sequence_literals(list(sub))
+    if op is _sre_constants.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            strings = _sequence_literals(list(alt))
+            if strings is None:
+                return None
+            out |= strings
+            if len(out) > _MAX_FACTORS:
+                return None
+        return out
+    return None
+
+
+def _sequence_literals(items: list[Any]) -> set[str] | None:
+    out = {""}
+    for op, av in items:
+        strings = _literals(op, av)
+        if strings is None or len(out) * len(strings) > _MAX_FACTORS:
+            return None
+        out = {a + b for a in out for b in strings}
+    return out
+
+
+def _need(items: list[Any]) -> frozenset[str] | None:
+    """Required strings of a sequence of parsed items: the best of its literal stretches and of
+    what its groups, branches and repeats require."""
+    candidates: list[set[str]] = []
+    current = {""}
+    for op, av in items:
+        strings = _literals(op, av)
+        if strings is not None and len(current) * len(strings) <= _MAX_FACTORS:
+            current = {a + b for a in current for b in strings}
+            continue
+        if current != {""}:
+            candidates.append(current)
+        current = {""}
+        inner: frozenset[str] | None = None
+        if op is _sre_constants.SUBPATTERN and not av[1] & re.IGNORECASE:
+            inner = _need(list(av[3]))
+        elif op is _sre_constants.BRANCH:
+            parts = [_need(list(alt)) for alt in av[1]]
+            if all(p is not None for p in parts):
+                inner = frozenset().union(*parts)  # type: ignore[arg-type]
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) and av[0] >= 1:
+            inner = _need(list(av[2]))
+        if inner:
+            candidates.append(set(inner))
+    if current != {""}:
+        candidates.append(current)
+    if not candidates:
+        return None
+    return frozenset(max(candidates, key=lambda c: min(map(len, c))))
 
 
 def _marker_category(tokens: Sequence[str], lex: Lexicon, seen: dict[str, str] | None = None) -> str:
@@ -255,6 +434,31 @@ def _marker_category(tokens: Sequence[str], lex: Lexicon, seen: dict[str, str] |
         category = seen.get(token)
         if category is None:
             category = seen[token] = _token_marker(token, lex)
+        if category:
+            return category
+    return ""
+
+
+_MARKER_MEMO_MAX = 200_000
+
+
+def _markers_of(tokens: tuple[str, ...], lex: Lexicon, known: set[str],
+                named: dict[str, str]) -> str:
+    """``_marker_category`` with set operations: ``known`` holds every token already looked
+    up, ``named`` those that name a category (both kept across pages, bounded)."""
+    if not known.issuperset(tokens):
+        if len(known) >= _MARKER_MEMO_MAX:
+            known.clear()
+            named.clear()
+        for token in set(tokens).difference(known):
+            category = _token_marker(token, lex)
+            known.add(token)
+            if category:
+                named[token] = category
+    if named.keys().isdisjoint(tokens):
+        return ""
+    for token in tokens:
+        category = named.get(token)
         if category:
             return category
     return ""
@@ -276,44 +480,81 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
                      config: WidgetConfig = DEFAULT_CONFIG) -> None:
     """Write the widget signals on every block of ``doc``; never changes text, order or count."""
     lex = lexicon if lexicon is not None else load_lexicon()
+    _annotate(doc, lex, config, _KERNEL)
+
+
+def _annotate(doc: Document, lex: Lexicon, config: WidgetConfig, kernel: Any) -> None:
+    """``annotate_widgets`` with the scan chosen explicitly (``kernel`` None: pure Python), so a
+    test can run both paths in one process."""
+    scan = _scanner(lex, config, kernel)
+    memos = lex.scan_memo
+    memo = memos.get(scan)
+    if memo is None:
+        memo = memos[scan] = {}
+    marker_memo = memos.get("markers")
+    if marker_memo is None:
+        marker_memo = memos["markers"] = (set(), {})
+    known_tokens, named_tokens = marker_memo
+    prefilter = _href_prefilter(lex, kernel)
+    max_words, max_label_words = config.max_words, config.max_label_words
+    min_link_density = config.min_link_density
+    blocks = doc.blocks
     verdicts: list[tuple[str, float]] = []
-    scans: list[TextVerdict] = []
+    scans: list[Fields] = []
     shares: list[int] = []
     pending: list[int] = []  # covered by one weak word: a widget only beside another widget
     markers: dict[tuple[str, ...], str] = {}
-    token_markers: dict[str, str] = {}
-    scanned: dict[str, TextVerdict] = {}
+    scanned: dict[str, Fields] = {}
     hrefs: dict[str, int] = {}
-    for i, block in enumerate(doc.blocks):
-        v = scanned.get(block.text)
+    for i, block in enumerate(blocks):
+        text = block.text
+        v = scanned.get(text)
         if v is None:  # menus and link lists repeat their labels: judge each text once
-            v = scanned[block.text] = _scan_short(block.text, lex, config)
-        share_links, profile_links = _link_evidence(block, lex, hrefs)
+            if len(text) <= _MEMO_MAX_CHARS:  # short labels recur across pages too
+                v = memo.get(text)
+                if v is None:
+                    if len(memo) >= _MEMO_MAX_ENTRIES:
+                        memo.clear()
+                    v = memo[text] = scan(fold(text))
+            else:
+                v = scan(fold(text))
+            scanned[text] = v
         scans.append(v)
-        shares.append(share_links)
-        marker = markers.get(block.class_tokens)
-        if marker is None:  # blocks of one region share their ancestors' tokens: look up once
-            marker = markers[block.class_tokens] = _marker_category(block.class_tokens, lex, token_markers)
+        v_category, v_covered, v_strength, v_coverage, v_words, _, v_lead_in, v_platform_only = v
         n_links = len(block.links)
-        short = v.words <= config.max_words
-        linky = block.link_density >= config.min_link_density
-        category, score = "", 0.45 * v.coverage
-        if v.covered and v.strength >= 2:
-            category, score = v.category, 1.0
-            if v.platform_only and profile_links and not share_links:
+        if n_links:
+            share_links, profile_links = _link_evidence(block, lex, hrefs, prefilter)
+        else:
+            share_links = profile_links = 0
+        shares.append(share_links)
+        if v_covered and v_strength >= 2:
+            category, score = v_category, 1.0
+            if v_platform_only and profile_links and not share_links:
                 category = "social"
-        elif n_links and share_links == n_links and (linky or v.words <= config.max_label_words):
+        elif n_links and share_links == n_links and (block.link_density >= min_link_density
+                                                     or v_words <= max_label_words):
             category, score = "share", 1.0
-        elif v.lead_in:
+        elif v_lead_in:
             category, score = "related", 0.8
-        elif v.covered and (share_links or profile_links or marker):
-            category = ("share" if share_links else "social" if profile_links and v.platform_only
-                        else marker or v.category)
-            score = 0.8
-        elif marker and short and v.words and (linky or v.coverage >= 0.5):
-            category, score = marker, 0.7
-        elif v.covered:
-            pending.append(i)
+        else:
+            category, score = "", 0.45 * v_coverage
+            # blocks of one region share their ancestors' tokens: look each tuple up once
+            tokens = block.class_tokens
+            if not tokens:
+                marker = ""
+            else:
+                marker = markers.get(tokens)
+                if marker is None:
+                    marker = markers[tokens] = _markers_of(tokens, lex, known_tokens, named_tokens)
+            if v_covered and (share_links or profile_links or marker):
+                category = ("share" if share_links else
+                            "social" if profile_links and v_platform_only else marker or v_category)
+                score = 0.8
+            elif (marker and v_words <= max_words and v_words
+                  and (block.link_density >= min_link_density or v_coverage >= 0.5)):
+                category, score = marker, 0.7
+            elif v_covered:
+                pending.append(i)
         verdicts.append((category, score))
 
     # Share buttons extracted as text often come one per line ("Share" / "Facebook" / "X"):
@@ -324,11 +565,12 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
                 continue
             for j in (i - 1, i + 1):
                 if 0 <= j < len(verdicts) and verdicts[j][0]:
-                    verdicts[i] = (scans[i].category, 0.7)
+                    verdicts[i] = (scans[i][0], 0.7)
                     break
 
-    for block, (category, score), v, share_links in zip(doc.blocks, verdicts, scans, shares):
-        block.signals["widget"] = category
-        block.signals["widget_score"] = round(min(1.0, max(0.0, score)), 4)
-        block.signals["lexicon_hits"] = v.hits
-        block.signals["share_links"] = share_links
+    for block, (category, score), v, share_links in zip(blocks, verdicts, scans, shares):
+        signals = block.signals
+        signals["widget"] = category
+        signals["widget_score"] = round(min(1.0, max(0.0, score)), 4)
+        signals["lexicon_hits"] = v[5]
+        signals["share_links"] = share_links
