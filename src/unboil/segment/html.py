@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 
+from .._compiled import compiled
 from ..document import Block, Document, Link
 from ..errors import DocumentTooLarge
 from .charset import NotHTMLError, decode_html, detect_encoding
@@ -116,6 +117,35 @@ def _int_attr(value: str | None) -> int | None:
         return None
 
 
+def _pre_text(raw: str) -> str:
+    """The text of a run inside <pre>: lines kept, trailing spaces and blank edge lines dropped."""
+    lines = [ln.rstrip() for seg in raw.split(_BR_MARK) for ln in seg.splitlines()]
+    while lines and not lines[0].strip():
+        del lines[0]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _ordered_list(el: Any) -> list[Any]:
+    """The counter of an <ol>: [True, first number, step, marker style]."""
+    style = (el.get("type") or "1").strip()[:1] or "1"
+    step = -1 if el.get("reversed") is not None else 1
+    start = _int_attr(el.get("start"))
+    if start is None:
+        start = len(el.findall("li")) if step < 0 else 1
+    return [True, start, step, style]
+
+
+def _ordered_bullet(entry: list[Any], el: Any) -> str:
+    """The marker of an item of an ordered list ("3.", "c.", "iv."); advances the counter."""
+    number = _int_attr(el.get("value"))
+    if number is None:
+        number = entry[1]
+    entry[1] = number + entry[2]
+    return _ordinal(number, entry[3]) + "."
+
+
 class _Walker:
     """The state of one segmentation pass; built per call, never shared.
 
@@ -192,12 +222,7 @@ class _Walker:
         raw = "".join(parts)
         parts.clear()
         if self.pre_depth:
-            lines = [ln.rstrip() for seg in raw.split(_BR_MARK) for ln in seg.splitlines()]
-            while lines and not lines[0].strip():
-                del lines[0]
-            while lines and not lines[-1]:
-                lines.pop()
-            text = "\n".join(lines)
+            text = _pre_text(raw)
         elif _BR_MARK in raw:
             text = "\n".join(filter(None, (" ".join(seg.split()) for seg in raw.split(_BR_MARK))))
         else:
@@ -251,26 +276,13 @@ class _Walker:
 
     def open_list(self, tag: str, el: Any) -> None:
         """Start a list: ordered lists count from ``start`` (down, when ``reversed``)."""
-        if tag != "ol":
-            self.lists.append([False, 0, 0, ""])
-            return
-        style = (el.get("type") or "1").strip()[:1] or "1"
-        step = -1 if el.get("reversed") is not None else 1
-        start = _int_attr(el.get("start"))
-        if start is None:
-            start = len(el.findall("li")) if step < 0 else 1
-        self.lists.append([True, start, step, style])
+        self.lists.append(_ordered_list(el) if tag == "ol" else [False, 0, 0, ""])
 
     def next_bullet(self, el: Any) -> str:
         """The marker of a list item: "•" in unordered lists, "3." style in ordered ones."""
         if not self.lists or not self.lists[-1][0]:
             return "•"
-        entry = self.lists[-1]
-        number = _int_attr(el.get("value"))
-        if number is None:
-            number = entry[1]
-        entry[1] = number + entry[2]
-        return _ordinal(number, entry[3]) + "."
+        return _ordered_bullet(self.lists[-1], el)
 
     def open_special(self, frame: list[Any], el: Any) -> None:
         """Enter a list, list item, table row or cell, or pre (already on the stack)."""
@@ -462,6 +474,13 @@ def segment_html(
     DocumentTooLarge for pages over ``max_bytes``, NotHTMLError for binary bytes and TypeError
     for input that is neither str nor bytes.
     """
+    return _segment_html(html, url, title, max_bytes, pure=False)
+
+
+def _segment_html(
+    html: str | bytes, url: str, title: str | None, max_bytes: int, *, pure: bool
+) -> Document:
+    """segment_html; ``pure`` forces the pure-Python walker (tests compare it with the compiled one)."""
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
     data, encoding = _encode(html, max_bytes)
@@ -478,9 +497,17 @@ def segment_html(
             metadata["parse_error"] = f"lxml could not parse the page: {exc}"
     if root is None:
         return Document(blocks=[], title=title or "", url=url, metadata=metadata)
-    walker = _Walker()
-    walker.walk(root)
-    headings = [b.text for b in walker.blocks if b.tag == "h1"][:5]
-    doc_title, doc_url = walker.meta.resolve(root, headings, url, title, metadata)
-    return Document(blocks=walker.blocks, title=doc_title, url=doc_url, metadata=metadata,
-                    root=root)
+    if _compiled_walk is None or pure:
+        walker = _Walker()
+        walker.walk(root)
+        blocks, meta = walker.blocks, walker.meta
+    else:
+        blocks, meta = _compiled_walk.walk(root)
+    headings = [b.text for b in blocks if b.tag == "h1"][:5]
+    doc_title, doc_url = meta.resolve(root, headings, url, title, metadata)
+    return Document(blocks=blocks, title=doc_title, url=doc_url, metadata=metadata, root=root)
+
+
+# The compiled twin of _Walker.walk (src/unboil/segment/_walk.pyx), or None when it is not built
+# or UNBOIL_PURE_PYTHON is set. Loaded last: it reads this module's helpers on first use.
+_compiled_walk = compiled("segment._walk")
