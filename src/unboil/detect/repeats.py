@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from unboil._compiled import compiled
 from unboil.document import Document
 from unboil.fingerprint.shingles import char_shingles, containment, shingle_set, tokenize
 from unboil.normalize import comparison_key
@@ -36,14 +38,26 @@ class RepeatsConfig:
     max_candidates: int = 50  # fuzzy comparisons per block at most
 
 
+#: the compiled twin of the hot loops (None: pure Python); tests swap it to compare both paths
+_KERNEL = compiled("detect._repeats")
+
+
 def _tokens(text: str) -> list[str]:
     return tokenize(unicodedata.normalize("NFKC", text))
 
 
-def _aligned(a: list[str], b: list[str]) -> int:
-    """How many tokens of ``a`` align, in order, with ``b``."""
+def _aligned_reference(a: list[str], b: list[str]) -> int:
+    """How many tokens of ``a`` align, in order, with ``b`` (difflib's matching blocks)."""
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     return sum(size for _, _, size in matcher.get_matching_blocks())
+
+
+def _aligned(a: list[str], b: list[str]) -> int:
+    """How many tokens of ``a`` align, in order, with ``b``; the compiled twin when built."""
+    kernel = _KERNEL
+    if kernel is not None:
+        return kernel.aligned(a, b)
+    return _aligned_reference(a, b)
 
 
 def _last_char(text: str) -> str:
@@ -114,8 +128,183 @@ def title_match(
     return similarity, is_copy, is_full
 
 
+# every ASCII character that is not a word character (\\w: letters, digits, underscore) -> space,
+# so that, on ASCII text, translate + split gives the \\w+ tokens; the key table also drops "_"
+_ASCII_GAPS = {c: " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+_TOKEN_GAPS = str.maketrans(_ASCII_GAPS)
+_KEY_GAPS = str.maketrans({**_ASCII_GAPS, ord("_"): " "})
+
+
+def _tokens_and_key(text: str) -> tuple[list[str], str]:
+    """``(_tokens(text), comparison_key(text))``, cheaply for ASCII text (most blocks).
+
+    On ASCII text NFKC changes nothing, casefold is lower, there are no zero-width characters,
+    and ``\\w`` is ``[A-Za-z0-9_]``: both reduce to splitting the lowered text at non-word runs.
+    """
+    if text.isascii():
+        lowered = text.lower()
+        tokens = lowered.translate(_TOKEN_GAPS).split()
+        if "_" in lowered:
+            return tokens, " ".join(lowered.translate(_KEY_GAPS).split())
+        return tokens, " ".join(tokens)
+    return _tokens(text), comparison_key(text)
+
+
 def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> None:
     """Group near-duplicate blocks of ``doc`` and mark copies of its title (signals only)."""
+    blocks = doc.blocks
+    n = len(blocks)
+    if not n:
+        return
+    kernel = _KERNEL
+    title = doc.title
+    title_tokens = _tokens(title) if title else []
+    title_end = _last_char(title)
+    title_shingles = shingle_set(char_shingles(comparison_key(title), 4)) if title else frozenset()
+    groups = _UnionFind(n)
+    title_set = set(title_tokens)
+    reject_below = config.title_similarity * 0.75
+    floor = _PREFILTER_FLOOR - 1e-4
+
+    # 1. exact repeats (after case/punctuation/space folding), any length
+    if kernel is not None:
+        tokens, keys = kernel.split_all(blocks, comparison_key)
+        kernel.union_exact(keys, groups.parent)
+        # blocks the cheap overlap test of title_match rejects get their signals here
+        rest: Iterable[int] = kernel.title_scan(
+            blocks, tokens, title_set, bool(title_tokens), reject_below, floor, round
+        )
+    else:
+        split = [_tokens_and_key(b.text) for b in blocks]
+        tokens = [t for t, _ in split]
+        keys = [k for _, k in split]
+        first_by_key: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key:
+                j = first_by_key.setdefault(key, i)
+                if j != i:
+                    groups.union(j, i)
+        rest = range(n)
+
+    # 2. title copies: reworded and cut short. Blocks the cheap overlap test of title_match
+    # rejects get its answer here without the call; the others go through title_match.
+    title_copies: list[int] = []
+    for i in rest:
+        b = blocks[i]
+        toks = tokens[i]
+        signals = b.signals
+        if toks and title_tokens:
+            distinct = set(toks)
+            overlap = len(distinct & title_set) / len(distinct)
+            if overlap < reject_below:
+                signals["title_similarity"] = round(min(overlap * 0.5, floor), 4)
+                signals["title_containment"] = 0.0
+                signals["repeat_of_title"] = False
+                signals["is_title"] = False
+                continue
+            sim, is_copy, is_full = title_match(toks, title_tokens, config, _last_char(b.text), title_end)
+        else:
+            sim, is_copy, is_full = 0.0, False, False
+        signals["title_similarity"] = round(sim, 4)
+        signals["title_containment"] = round(
+            containment(shingle_set(char_shingles(keys[i], 4)), title_shingles), 4
+        ) if title_shingles and sim >= _PREFILTER_FLOOR else 0.0
+        signals["repeat_of_title"] = is_copy
+        signals["is_title"] = is_full
+        if is_copy:
+            title_copies.append(i)
+    for i in title_copies[1:]:
+        groups.union(title_copies[0], i)
+
+    # 3. fuzzy repeats among short blocks: candidates share a word bigram, verified by alignment
+    _fuzzy_group(tokens, groups, config)
+
+    if kernel is not None:
+        kernel.write_groups(blocks, groups.parent)
+        return
+    members: dict[int, list[int]] = {}
+    roots = [groups.find(i) for i in range(n)]
+    for i, root in enumerate(roots):
+        found = members.get(root)
+        if found is None:
+            members[root] = [i]
+        else:
+            found.append(i)
+    group_id: dict[int, int] = {}
+    for root, ids in members.items():  # roots appear in order of their first member
+        if len(ids) > 1:
+            group_id[root] = len(group_id)
+    for i, b in enumerate(blocks):
+        ids = members[roots[i]]
+        signals = b.signals
+        signals["repeat_group"] = group_id.get(roots[i], -1)
+        signals["repeat_size"] = len(ids)
+        signals["repeat_first"] = ids[0] == i
+
+
+def _fuzzy_group(tokens: list[list[str]], groups: _UnionFind, config: RepeatsConfig) -> None:
+    """Join short blocks that share a word bigram and align closely (as the reference does).
+
+    Which pairs are compared is the reference's rule: for each block, the later blocks sharing
+    one of its bigrams whose posting list is not too long, the first ``max_candidates`` of them.
+    The pairs come straight from the posting lists, and the union of all pairs that pass does not
+    depend on the order they are tested in.
+    """
+    low, high = config.fuzzy_min_tokens, config.fuzzy_max_tokens
+    kernel = _KERNEL
+    ints = (low, high, config.max_key_frequency, config.max_candidates)
+    if kernel is not None and all(type(v) is int for v in ints):
+        n = len(tokens)
+        edges = kernel.fuzzy_edges(
+            tokens, [groups.find(i) for i in range(n)], *ints,
+            float(config.fuzzy_length_ratio), float(config.fuzzy_similarity),
+        )
+        if edges is not None:
+            for i, j in edges:
+                groups.union(i, j)
+            return
+    postings: dict[tuple[str, str], list[int]] = {}
+    for i, toks in enumerate(tokens):
+        if low <= len(toks) <= high:
+            for key in set(zip(toks, toks[1:])):
+                plist = postings.get(key)
+                if plist is None:
+                    postings[key] = [i]
+                else:
+                    plist.append(i)
+    max_freq = config.max_key_frequency
+    later: dict[int, set[int]] = {}
+    for plist in postings.values():
+        size = len(plist)
+        if 1 < size <= max_freq:
+            for k in range(size - 1):
+                i = plist[k]
+                found = later.get(i)
+                if found is None:
+                    later[i] = set(plist[k + 1 :])
+                else:
+                    found.update(plist[k + 1 :])
+    if not later:
+        return
+    ratio, similarity, cap = config.fuzzy_length_ratio, config.fuzzy_similarity, config.max_candidates
+    find = groups.find
+    for i in sorted(later):
+        for j in sorted(later[i])[:cap]:
+            if find(i) == find(j):
+                continue
+            a, b = tokens[i], tokens[j]
+            shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+            if len(shorter) < ratio * len(longer):
+                continue
+            shared = set(shorter).intersection(longer)
+            if sum(1 for t in shorter if t in shared) < similarity * len(shorter):
+                continue  # alignment can never reach the threshold
+            if _aligned(shorter, longer) / len(shorter) >= similarity:
+                groups.union(i, j)
+
+
+def _annotate_reference(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> None:
+    """``annotate_repeats`` the straightforward way (tests check the fast path against it)."""
     blocks = doc.blocks
     n = len(blocks)
     if not n:
@@ -154,7 +343,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         groups.union(title_copies[0], i)
 
     # 3. fuzzy repeats among short blocks: candidates share a word bigram, verified by alignment
-    _fuzzy_group(tokens, groups, config)
+    _fuzzy_group_reference(tokens, groups, config)
 
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
@@ -171,7 +360,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         b.signals["repeat_first"] = members[root][0] == i
 
 
-def _fuzzy_group(tokens: list[list[str]], groups: _UnionFind, config: RepeatsConfig) -> None:
+def _fuzzy_group_reference(tokens: list[list[str]], groups: _UnionFind, config: RepeatsConfig) -> None:
     postings: dict[tuple[str, str], list[int]] = defaultdict(list)
     short = [
         i for i, toks in enumerate(tokens)

@@ -1,0 +1,126 @@
+"""The repeats detector's fast paths (compiled kernel, pure-Python shortcuts) equal the reference."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unboil.detect import repeats
+from unboil.detect.repeats import RepeatsConfig, annotate_repeats
+from unboil.document import Block, Document
+from unboil.normalize import comparison_key
+
+AEB = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "aeb" / "html"
+SIGNALS = (
+    "title_similarity",
+    "title_containment",
+    "repeat_of_title",
+    "is_title",
+    "repeat_group",
+    "repeat_size",
+    "repeat_first",
+)
+KERNEL = repeats._KERNEL
+needs_kernel = pytest.mark.skipif(KERNEL is None, reason="detect._repeats is not compiled here")
+
+
+def _signals(doc: Document) -> list[list[tuple[object, type]]]:
+    return [[(b.signals[k], type(b.signals[k])) for k in SIGNALS] for b in doc.blocks]
+
+
+def _all_paths(doc: Document, config: RepeatsConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Annotate with the reference, the pure-Python fast path and the kernel; all must agree."""
+    monkeypatch.setattr(repeats, "_KERNEL", None)
+    repeats._annotate_reference(doc, config)
+    expected = _signals(doc)
+    annotate_repeats(doc, config)
+    assert _signals(doc) == expected
+    if KERNEL is not None:
+        monkeypatch.setattr(repeats, "_KERNEL", KERNEL)
+        annotate_repeats(doc, config)
+        assert _signals(doc) == expected
+
+
+def _doc(texts: list[str], title: str) -> Document:
+    return Document(blocks=[Block(index=i, text=t) for i, t in enumerate(texts)], title=title)
+
+
+def _aeb_docs(limit: int) -> list[Document]:
+    from unboil.segment.html import segment_html
+
+    paths = sorted(AEB.glob("*.html.gz"))[:limit]
+    if not paths:
+        pytest.skip("AEB pages not available")
+    return [segment_html(gzip.open(p, "rb").read(), "") for p in paths]
+
+
+def test_real_pages_get_the_reference_signals(monkeypatch: pytest.MonkeyPatch) -> None:
+    for doc in _aeb_docs(60):
+        _all_paths(doc, RepeatsConfig(), monkeypatch)
+
+
+def test_seed_page_gets_the_reference_signals(seed_input, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unboil.segment.text import segment_text
+
+    _all_paths(segment_text(seed_input, title=None), RepeatsConfig(), monkeypatch)
+
+
+WORDS = ["run", "away", "Run", "en", "masse", "officials", "_x", "a_b", "ß", "Straße", "İ", "ﬁne",
+         "café", "cafe\u0301", "１２", "x\u200by", "données", "мобилизация", "Мобилизация", "42"]
+SEPARATORS = [" ", "  ", ", ", ". ", "! ", "\n", " - ", "’s ", "\u00a0", "_", "\t"]
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=0, max_size=14))
+    out = ""
+    for w in words:
+        out += w + draw(st.sampled_from(SEPARATORS))
+    return out + draw(st.sampled_from(["", ".", "!", "?", "”", ":"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(_texts(), min_size=1, max_size=25),
+    title=_texts(),
+    dup=st.integers(0, 5),
+    seed=st.integers(0, 10**6),
+)
+def test_generated_pages_get_the_reference_signals(texts, title, dup, seed) -> None:
+    rng = random.Random(seed)
+    texts = texts + [rng.choice(texts) for _ in range(dup)] + [title] * (dup % 3)
+    rng.shuffle(texts)
+    with pytest.MonkeyPatch.context() as mp:
+        _all_paths(_doc(texts, title), RepeatsConfig(), mp)
+        # looser settings make more groups and title copies
+        loose = RepeatsConfig(title_similarity=0.3, fuzzy_similarity=0.5, fuzzy_min_tokens=1,
+                              fuzzy_length_ratio=0.2, max_key_frequency=3, max_candidates=2)
+        _all_paths(_doc(texts, title), loose, mp)
+
+
+@given(st.lists(_texts(), min_size=1, max_size=8))
+def test_token_and_key_shortcuts_equal_the_reference_functions(texts) -> None:
+    for text in texts:
+        expected = (repeats._tokens(text), comparison_key(text))
+        assert repeats._tokens_and_key(text) == expected
+        if KERNEL is not None:
+            assert KERNEL.split_all([Block(index=0, text=text)], comparison_key) == (
+                [expected[0]], [expected[1]]
+            )
+
+
+@needs_kernel
+def test_compiled_alignment_equals_difflib() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        vocab = rng.randint(1, 6)
+        a = [str(rng.randint(0, vocab)) for _ in range(rng.randint(0, 30))]
+        b = [str(rng.randint(0, vocab)) for _ in range(rng.randint(0, 30))]
+        expected = sum(m.size for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+        assert KERNEL.aligned(a, b) == expected == repeats._aligned_reference(a, b)
