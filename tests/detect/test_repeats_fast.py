@@ -109,10 +109,11 @@ def test_token_and_key_shortcuts_equal_the_reference_functions(texts) -> None:
     for text in texts:
         expected = (repeats._tokens(text), comparison_key(text))
         assert repeats._tokens_and_key(text) == expected
-        if KERNEL is not None:
-            assert KERNEL.split_all([Block(index=0, text=text)], comparison_key) == (
-                [expected[0]], [expected[1]]
-            )
+    if KERNEL is not None:
+        page = KERNEL.TokenPage([Block(index=i, text=t) for i, t in enumerate(texts)], [], comparison_key)
+        assert [page.tokens(i) for i in range(len(texts))] == [repeats._tokens(t) for t in texts]
+        assert page.keys == [comparison_key(t) for t in texts]
+        assert [page.count(i) for i in range(len(texts))] == [len(repeats._tokens(t)) for t in texts]
 
 
 @needs_kernel

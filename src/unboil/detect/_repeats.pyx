@@ -1,18 +1,18 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled twin of the repeats detector's hot loops (``unboil.detect.repeats`` is the reference).
 
-``split_ascii`` tokenises an ASCII text and builds its comparison key in one pass; other texts
-are left to the Python functions. ``fuzzy_edges`` finds the pairs of short blocks the reference
-compares (they share a word bigram whose posting list is short enough, at most ``cap`` per block)
-by sorting hashed bigrams instead of filling dicts of tuples, verifies every bigram behind a hash
-against the tokens (a collision returns None: the caller then runs the reference), and tests
-each pair with the reference's very checks. ``aligned`` is difflib's alignment count, computed
-by the same recursion on small integer arrays.
+``TokenPage`` tokenises every block of a page once, as ``_tokens`` does, but interns the tokens
+as small integers in a per-page table instead of building Python strings (only the few blocks
+that need ``title_match`` ask for strings), and builds each block's ``comparison_key``. On those
+integers it runs the cheap title-overlap test of ``title_match`` and the fuzzy grouping: word
+bigrams are exact id pairs, sorted instead of hashed into dicts, and each candidate pair gets the
+reference's very checks, with difflib's alignment count computed by the same recursion.
+``union_exact`` and ``write_groups`` do the exact-key grouping and the group signals.
 """
 
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
-from libc.stdint cimport int32_t, uint64_t
+from libc.stdint cimport int32_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
 
@@ -45,72 +45,10 @@ cdef inline unsigned char _lower(unsigned char c):
     return c + 32 if 65 <= c <= 90 else c
 
 
-def split_ascii(str text):
-    """``(tokens, key)`` of an ASCII text as ``_tokens`` and ``comparison_key`` give; else None."""
-    if not PyUnicode_IS_ASCII(text):
-        return None
-    return _split_ascii(text)
-
-
 cdef inline str _ascii_str(const char* chars, Py_ssize_t size):
     cdef str out = PyUnicode_New(size, 127)
     memcpy(PyUnicode_1BYTE_DATA_W(out), chars, size)
     return out
-
-
-cdef tuple _split_ascii(str text):
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
-    cdef const unsigned char* data = PyUnicode_1BYTE_DATA(text)
-    cdef char small[1024]
-    cdef char* buf = small
-    if 2 * n + 2 > 1024:
-        buf = <char*> malloc(2 * n + 2)
-        if buf == NULL:
-            raise MemoryError()
-    cdef char* key = buf + n + 1
-    cdef Py_ssize_t i = 0, start, k = 0
-    cdef unsigned char c
-    cdef list tokens = []
-    cdef bint underscore = False
-    try:
-        # tokens: runs of [a-z0-9_] of the lowered text; the key: runs of [a-z0-9], one space apart
-        while i < n:
-            c = data[i]
-            if _WORD[c]:
-                start = i
-                while i < n and _WORD[data[i]]:
-                    c = data[i]
-                    buf[i] = <char> _lower(c)
-                    underscore |= c == 95
-                    i += 1
-                tokens.append(_ascii_str(buf + start, i - start))
-            else:
-                i += 1
-        if not underscore:
-            for i in range(PyList_GET_SIZE(tokens)):
-                if k:
-                    key[k] = 32
-                    k += 1
-                start = PyUnicode_GET_LENGTH(<object> PyList_GET_ITEM(tokens, i))
-                memcpy(key + k, PyUnicode_1BYTE_DATA(<object> PyList_GET_ITEM(tokens, i)), start)
-                k += start
-        else:
-            i = 0
-            while i < n:
-                if _ALNUM[data[i]]:
-                    if k:
-                        key[k] = 32
-                        k += 1
-                    while i < n and _ALNUM[data[i]]:
-                        key[k] = <char> _lower(data[i])
-                        k += 1
-                        i += 1
-                else:
-                    i += 1
-        return tokens, _ascii_str(key, k)
-    finally:
-        if buf != small:
-            free(buf)
 
 
 ctypedef struct Entry:
@@ -135,170 +73,11 @@ cdef int _by_pair(const void* a, const void* b) noexcept nogil:
     return (x > y) - (x < y)
 
 
-cdef inline uint64_t _mix(uint64_t a, uint64_t b):
-    cdef uint64_t h = a * 0x9E3779B97F4A7C15ULL
-    h ^= (h >> 32)
-    h ^= b * 0xC2B2AE3D27D4EB4FULL
-    return h ^ (h >> 29)
-
-
 cdef int32_t _find(int32_t* parent, int32_t i):
     while parent[i] != i:
         parent[i] = parent[parent[i]]
         i = parent[i]
     return i
-
-
-def fuzzy_edges(list tokens, list roots, Py_ssize_t low, Py_ssize_t high, Py_ssize_t max_freq,
-                Py_ssize_t cap, double ratio, double similarity):
-    """The pairs ``(i, j)`` the reference's fuzzy grouping joins, in its order; None on a collision.
-
-    ``roots`` holds each block's group root before fuzzy grouping (pairs already in one group
-    are not compared, as in the reference).
-    """
-    cdef Py_ssize_t n = PyList_GET_SIZE(tokens)
-    cdef Py_ssize_t i, j, k, m, total = 0, used = 0, start, end, distinct, npairs = 0, x, y
-    cdef Py_ssize_t size_a, size_b, count, aligned_count
-    cdef list toks, a_toks, b_toks, shorter, longer
-    cdef Entry* entries = NULL
-    cdef uint64_t* pairs = NULL
-    cdef int32_t* parent = NULL
-    cdef int32_t* members = NULL
-    cdef object first_a, first_b
-    cdef set shared
-    cdef list edges = []
-    cdef int32_t ri, rj, last_i
-    cdef Py_ssize_t taken
-    for i in range(n):
-        m = PyList_GET_SIZE(<list> PyList_GET_ITEM(tokens, i))
-        if low <= m <= high and m > 1:
-            total += m - 1
-    if total == 0:
-        return edges
-    entries = <Entry*> malloc(total * sizeof(Entry))
-    members = <int32_t*> malloc((max_freq + 1) * sizeof(int32_t))
-    parent = <int32_t*> malloc(n * sizeof(int32_t))
-    if entries == NULL or members == NULL or parent == NULL:
-        free(entries); free(members); free(parent)
-        raise MemoryError()
-    try:
-        for i in range(n):
-            toks = <list> PyList_GET_ITEM(tokens, i)
-            m = PyList_GET_SIZE(toks)
-            if not (low <= m <= high) or m < 2:
-                continue
-            for k in range(m - 1):
-                entries[used].key = _mix(<uint64_t> PyObject_Hash(<object> PyList_GET_ITEM(toks, k)),
-                                         <uint64_t> PyObject_Hash(<object> PyList_GET_ITEM(toks, k + 1)))
-                entries[used].block = <int32_t> i
-                entries[used].pos = <int32_t> k
-                used += 1
-        qsort(entries, used, sizeof(Entry), _by_key)
-        # groups of equal keys: verify the bigram, count distinct blocks, emit the later pairs
-        start = 0
-        while start < used:
-            end = start + 1
-            while end < used and entries[end].key == entries[start].key:
-                end += 1
-            toks = <list> PyList_GET_ITEM(tokens, entries[start].block)
-            first_a = <object> PyList_GET_ITEM(toks, entries[start].pos)
-            first_b = <object> PyList_GET_ITEM(toks, entries[start].pos + 1)
-            distinct = 0
-            last_i = -1
-            for k in range(start, end):
-                if k > start:
-                    toks = <list> PyList_GET_ITEM(tokens, entries[k].block)
-                    if not (<object> PyList_GET_ITEM(toks, entries[k].pos) == first_a
-                            and <object> PyList_GET_ITEM(toks, entries[k].pos + 1) == first_b):
-                        return None  # two bigrams share a hash: let the reference decide
-                if entries[k].block != last_i:
-                    last_i = entries[k].block
-                    if distinct < max_freq + 1:
-                        members[distinct] = last_i
-                    distinct += 1
-            if 1 < distinct <= max_freq:
-                npairs += distinct * (distinct - 1) // 2
-            start = end
-        if npairs == 0:
-            return edges
-        pairs = <uint64_t*> malloc(npairs * sizeof(uint64_t))
-        if pairs == NULL:
-            raise MemoryError()
-        npairs = 0
-        start = 0
-        while start < used:
-            end = start + 1
-            while end < used and entries[end].key == entries[start].key:
-                end += 1
-            distinct = 0
-            last_i = -1
-            for k in range(start, end):
-                if entries[k].block != last_i:
-                    last_i = entries[k].block
-                    if distinct < max_freq + 1:
-                        members[distinct] = last_i
-                    distinct += 1
-            if 1 < distinct <= max_freq:
-                for x in range(distinct - 1):
-                    for y in range(x + 1, distinct):
-                        pairs[npairs] = (<uint64_t> members[x] << 32) | <uint64_t> members[y]
-                        npairs += 1
-            start = end
-        qsort(pairs, npairs, sizeof(uint64_t), _by_pair)
-        for i in range(n):
-            parent[i] = <int32_t> <Py_ssize_t> roots[i]
-        k = 0
-        while k < npairs:
-            i = <Py_ssize_t> (pairs[k] >> 32)
-            taken = 0
-            while k < npairs and <Py_ssize_t> (pairs[k] >> 32) == i:
-                if k > 0 and pairs[k] == pairs[k - 1]:
-                    k += 1
-                    continue
-                j = <Py_ssize_t> (pairs[k] & 0xFFFFFFFFULL)
-                k += 1
-                if taken >= cap:
-                    continue
-                taken += 1
-                ri = _find(parent, <int32_t> i)
-                rj = _find(parent, <int32_t> j)
-                if ri == rj:
-                    continue
-                a_toks = <list> PyList_GET_ITEM(tokens, i)
-                b_toks = <list> PyList_GET_ITEM(tokens, j)
-                size_a = PyList_GET_SIZE(a_toks)
-                size_b = PyList_GET_SIZE(b_toks)
-                if size_a <= size_b:
-                    shorter, longer = a_toks, b_toks
-                else:
-                    shorter, longer = b_toks, a_toks
-                size_a = PyList_GET_SIZE(shorter)
-                size_b = PyList_GET_SIZE(longer)
-                if size_a < ratio * size_b:
-                    continue
-                shared = set(longer)
-                count = 0
-                for x in range(size_a):
-                    if <object> PyList_GET_ITEM(shorter, x) in shared:
-                        count += 1
-                if count < similarity * size_a:
-                    continue
-                if shorter == longer:
-                    aligned_count = size_a
-                else:
-                    aligned_count = _aligned(shorter, longer)
-                if <double> aligned_count / <double> size_a >= similarity:
-                    edges.append((i, j))
-                    if ri < rj:
-                        parent[rj] = ri
-                    else:
-                        parent[ri] = rj
-        return edges
-    finally:
-        free(entries)
-        free(members)
-        free(parent)
-        free(pairs)
 
 
 def aligned(list a, list b):
@@ -394,27 +173,41 @@ import unicodedata as _unicodedata
 _normalize = _unicodedata.normalize
 
 
-cdef list _runs(str text, bint underscore):
-    """Runs of word characters (``\\w``: alphanumeric, plus "_" when ``underscore``) of ``text``."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start
-    cdef int kind = PyUnicode_KIND(text)
-    cdef void* data = PyUnicode_DATA(text)
+cdef str _key_of(str folded):
+    """The alphanumeric runs of ``folded`` joined by one space (comparison_key's last step)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(folded), i = 0, k = 0
+    cdef int kind = PyUnicode_KIND(folded)
+    cdef void* data = PyUnicode_DATA(folded)
     cdef Py_UCS4 c
-    cdef list out = []
-    while i < n:
-        c = PyUnicode_READ(kind, data, i)
-        if Py_UNICODE_ISALNUM(c) or (underscore and c == 95):
-            start = i
-            i += 1
-            while i < n:
-                c = PyUnicode_READ(kind, data, i)
-                if not (Py_UNICODE_ISALNUM(c) or (underscore and c == 95)):
-                    break
+    cdef Py_UCS4 small[512]
+    cdef Py_UCS4* buf = small
+    if n > 512:
+        buf = <Py_UCS4*> malloc(n * sizeof(Py_UCS4))
+        if buf == NULL:
+            raise MemoryError()
+    try:
+        while i < n:
+            c = PyUnicode_READ(kind, data, i)
+            if Py_UNICODE_ISALNUM(c):
+                if k:
+                    buf[k] = 32
+                    k += 1
+                buf[k] = c
+                k += 1
                 i += 1
-            out.append(PyUnicode_Substring(text, start, i))
-        else:
-            i += 1
-    return out
+                while i < n:
+                    c = PyUnicode_READ(kind, data, i)
+                    if not Py_UNICODE_ISALNUM(c):
+                        break
+                    buf[k] = c
+                    k += 1
+                    i += 1
+            else:
+                i += 1
+        return PyUnicode_FromKindAndData(4, buf, k)
+    finally:
+        if buf != small:
+            free(buf)
 
 
 cdef bint _has_zero_width(str text):
@@ -427,33 +220,6 @@ cdef bint _has_zero_width(str text):
         if c == 0x200B or c == 0x200C or c == 0x200D or c == 0x2060 or c == 0xFEFF:
             return True
     return False
-
-
-def split_all(list blocks, comparison_key):
-    """``[_tokens(b.text)]`` and ``[comparison_key(b.text)]`` for every block.
-
-    Tokens are the ``\\w+`` runs of NFKC(text).lower(); the key is the alphanumeric runs of
-    NFKC(text).casefold() joined by one space (the regex module's ``\\w`` is exactly "alphanumeric
-    or underscore", and no such character is whitespace). A text holding zero-width characters,
-    which comparison_key strips before normalising, gets its key from ``comparison_key`` itself.
-    """
-    cdef list tokens = [], keys = []
-    cdef object pair
-    cdef str text, folded
-    for block in blocks:
-        text = block.text
-        pair = _split_ascii(text) if PyUnicode_IS_ASCII(text) else None
-        if pair is not None:
-            tokens.append((<tuple> pair)[0])
-            keys.append((<tuple> pair)[1])
-            continue
-        folded = _normalize("NFKC", text)
-        tokens.append(_runs(folded.lower(), True))
-        if _has_zero_width(text):
-            keys.append(comparison_key(text))
-        else:
-            keys.append(" ".join(_runs(folded.casefold(), False)))
-    return tokens, keys
 
 
 cdef Py_ssize_t _root(list parent, Py_ssize_t i) except -1:
@@ -489,58 +255,6 @@ def union_exact(list keys, list parent):
                 parent[ri] = rj
 
 
-def title_scan(list blocks, list tokens, set title_set, bint has_title, double reject_below,
-               double floor, rounder):
-    """Write the title signals of blocks the cheap overlap test rejects; return the other indices.
-
-    For a rejected block (title_match's first test) the signals are those title_match gives:
-    similarity ``round(min(overlap * 0.5, floor), 4)``, containment 0.0, no copy, not the title.
-    A block without tokens (or a page without a title) gets title_match's (0.0, False, False).
-    """
-    cdef list rest = []
-    cdef Py_ssize_t i, j, count, m
-    cdef list toks
-    cdef set distinct
-    cdef dict signals
-    cdef double overlap
-    cdef object token
-    cdef object empty_sim = rounder(0.0, 4)
-    cdef object none_shared = rounder(min(0.0 * 0.5, floor), 4)
-    cdef object similarity
-    cdef object zero = 0.0
-    for i in range(PyList_GET_SIZE(blocks)):
-        toks = <list> PyList_GET_ITEM(tokens, i)
-        m = PyList_GET_SIZE(toks)
-        if m == 0 or not has_title:
-            similarity = empty_sim
-        else:
-            # most blocks share no word with the title: no set needed to know the overlap is 0
-            count = 0
-            for j in range(m):
-                if <object> PyList_GET_ITEM(toks, j) in title_set:
-                    count = 1
-                    break
-            if count == 0:
-                similarity = none_shared if 0.0 < reject_below else None
-            else:
-                distinct = set(toks)
-                count = 0
-                for token in distinct:
-                    if token in title_set:
-                        count += 1
-                overlap = <double> count / <double> len(distinct)
-                similarity = rounder(min(overlap * 0.5, floor), 4) if overlap < reject_below else None
-            if similarity is None:
-                rest.append(i)
-                continue
-        signals = (<object> PyList_GET_ITEM(blocks, i)).signals
-        signals["title_similarity"] = similarity
-        signals["title_containment"] = zero
-        signals["repeat_of_title"] = False
-        signals["is_title"] = False
-    return rest
-
-
 def write_groups(list blocks, list parent):
     """Write repeat_group / repeat_size / repeat_first from the final groups."""
     cdef Py_ssize_t n = PyList_GET_SIZE(blocks), i, r, next_id = 0
@@ -574,3 +288,452 @@ def write_groups(list blocks, list parent):
             signals["repeat_first"] = first[r] == i
     finally:
         free(roots)
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int, const void*, Py_ssize_t)
+    int PyUnicode_4BYTE_KIND
+
+
+from libc.stdlib cimport realloc
+
+
+cdef int _grow(void** buf, Py_ssize_t* cap, Py_ssize_t need, size_t item) except -1:
+    cdef Py_ssize_t new_cap
+    cdef void* grown
+    if need <= cap[0]:
+        return 0
+    new_cap = cap[0] * 2 if cap[0] else 64
+    while new_cap < need:
+        new_cap *= 2
+    grown = realloc(buf[0], new_cap * item)
+    if grown == NULL:
+        raise MemoryError()
+    buf[0] = grown
+    cap[0] = new_cap
+    return 0
+
+
+cdef class TokenPage:
+    """One page's block tokens as small integers (equal tokens get equal ids), plus their keys.
+
+    Tokens are those of ``_tokens`` (the ``\\w+`` runs of NFKC(text).lower()); they are interned
+    into a per-page table instead of becoming Python strings, which only the few blocks that need
+    ``title_match`` ask for (``tokens(i)``). ``keys`` holds every block's ``comparison_key``.
+    """
+
+    cdef Py_UCS4* chars
+    cdef Py_ssize_t nchars, cap_chars
+    cdef Py_ssize_t* type_off
+    cdef int32_t* type_len
+    cdef uint64_t* type_hash
+    cdef Py_ssize_t ntypes, cap_types, cap_len, cap_hash
+    cdef int32_t* table
+    cdef Py_ssize_t table_size
+    cdef int32_t* ids
+    cdef Py_ssize_t nids, cap_ids
+    cdef Py_ssize_t* starts
+    cdef Py_ssize_t n
+    cdef int32_t* stamp
+    cdef int32_t generation
+    cdef unsigned char* in_title
+    cdef list strings
+    cdef public list keys
+    cdef public bint has_title
+
+    def __cinit__(self):
+        self.chars = NULL
+        self.type_off = NULL
+        self.type_len = NULL
+        self.type_hash = NULL
+        self.table = NULL
+        self.ids = NULL
+        self.starts = NULL
+        self.stamp = NULL
+        self.in_title = NULL
+
+    def __dealloc__(self):
+        free(self.chars); free(self.type_off); free(self.type_len); free(self.type_hash)
+        free(self.table); free(self.ids); free(self.starts); free(self.stamp); free(self.in_title)
+
+    def __init__(self, list blocks, list title_tokens, comparison_key):
+        cdef Py_ssize_t i, j, n = PyList_GET_SIZE(blocks), m
+        cdef str text, folded, low
+        cdef object key
+        cdef char small[1024]
+        cdef char* buf
+        self.n = n
+        self.keys = []
+        self.starts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
+        if self.starts == NULL:
+            raise MemoryError()
+        self._rehash(256)
+        for i in range(n):
+            self.starts[i] = self.nids
+            text = (<object> PyList_GET_ITEM(blocks, i)).text
+            if PyUnicode_IS_ASCII(text):
+                m = PyUnicode_GET_LENGTH(text)
+                if m < 1024:
+                    buf = small
+                else:
+                    buf = <char*> malloc(m + 1)
+                if buf == NULL:
+                    raise MemoryError()
+                try:
+                    self.keys.append(self._ascii(text, buf))
+                finally:
+                    if buf != small:
+                        free(buf)
+            else:
+                folded = _normalize("NFKC", text)
+                low = folded.lower()
+                self._runs(PyUnicode_KIND(low), PyUnicode_DATA(low), PyUnicode_GET_LENGTH(low))
+                if _has_zero_width(text):
+                    self.keys.append(comparison_key(text))
+                else:
+                    self.keys.append(_key_of(folded.casefold()))
+        self.starts[n] = self.nids
+        self.has_title = PyList_GET_SIZE(title_tokens) > 0
+        cdef Py_ssize_t before = self.ntypes
+        cdef list title_ids = []
+        for j in range(PyList_GET_SIZE(title_tokens)):
+            low = <str> PyList_GET_ITEM(title_tokens, j)
+            title_ids.append(self._intern(PyUnicode_KIND(low), PyUnicode_DATA(low), 0,
+                                          PyUnicode_GET_LENGTH(low)))
+        self.in_title = <unsigned char*> malloc(self.ntypes + 1)
+        self.stamp = <int32_t*> malloc((self.ntypes + 1) * sizeof(int32_t))
+        if self.in_title == NULL or self.stamp == NULL:
+            raise MemoryError()
+        for j in range(self.ntypes + 1):
+            self.in_title[j] = 0
+            self.stamp[j] = 0
+        for j in title_ids:
+            self.in_title[<Py_ssize_t> j] = 1
+        self.generation = 0
+        self.strings = [None] * self.ntypes
+
+    cdef int _rehash(self, Py_ssize_t size) except -1:
+        cdef Py_ssize_t i, slot, mask = size - 1
+        free(self.table)
+        self.table = <int32_t*> malloc(size * sizeof(int32_t))
+        if self.table == NULL:
+            raise MemoryError()
+        self.table_size = size
+        for i in range(size):
+            self.table[i] = -1
+        for i in range(self.ntypes):
+            slot = <Py_ssize_t> (self.type_hash[i] & <uint64_t> mask)
+            while self.table[slot] != -1:
+                slot = (slot + 1) & mask
+            self.table[slot] = <int32_t> i
+        return 0
+
+    cdef int32_t _intern(self, int kind, void* data, Py_ssize_t start, Py_ssize_t length) except -1:
+        cdef uint64_t h = 1469598103934665603ULL
+        cdef Py_ssize_t i, slot, mask = self.table_size - 1, off
+        cdef int32_t t
+        cdef Py_UCS4* stored
+        for i in range(start, start + length):
+            h = (h ^ <uint64_t> PyUnicode_READ(kind, data, i)) * 1099511628211ULL
+        h ^= h >> 31
+        slot = <Py_ssize_t> (h & <uint64_t> mask)
+        while True:
+            t = self.table[slot]
+            if t == -1:
+                break
+            if self.type_hash[t] == h and self.type_len[t] == length:
+                stored = self.chars + self.type_off[t]
+                for i in range(length):
+                    if stored[i] != PyUnicode_READ(kind, data, start + i):
+                        break
+                else:
+                    return t
+            slot = (slot + 1) & mask
+        # a new token type
+        _grow(<void**> &self.chars, &self.cap_chars, self.nchars + length, sizeof(Py_UCS4))
+        _grow(<void**> &self.type_off, &self.cap_types, self.ntypes + 1, sizeof(Py_ssize_t))
+        _grow(<void**> &self.type_len, &self.cap_len, self.ntypes + 1, sizeof(int32_t))
+        _grow(<void**> &self.type_hash, &self.cap_hash, self.ntypes + 1, sizeof(uint64_t))
+        off = self.nchars
+        for i in range(length):
+            self.chars[off + i] = PyUnicode_READ(kind, data, start + i)
+        self.nchars += length
+        t = <int32_t> self.ntypes
+        self.type_off[t] = off
+        self.type_len[t] = <int32_t> length
+        self.type_hash[t] = h
+        self.ntypes += 1
+        self.table[slot] = t
+        if 2 * self.ntypes > self.table_size:
+            self._rehash(2 * self.table_size)
+        return t
+
+    cdef int _add(self, int32_t t) except -1:
+        _grow(<void**> &self.ids, &self.cap_ids, self.nids + 1, sizeof(int32_t))
+        self.ids[self.nids] = t
+        self.nids += 1
+        return 0
+
+    cdef str _ascii(self, str text, char* buf):
+        """Intern the tokens of an ASCII text; return its key."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, k = 0, first = self.nids
+        cdef const unsigned char* data = PyUnicode_1BYTE_DATA(text)
+        cdef unsigned char c
+        cdef bint underscore = False
+        for i in range(n):
+            c = data[i]
+            buf[i] = <char> _lower(c)
+            underscore |= c == 95
+        i = 0
+        while i < n:
+            if _WORD[data[i]]:
+                start = i
+                while i < n and _WORD[data[i]]:
+                    i += 1
+                self._add(self._intern(1, buf, start, i - start))
+            else:
+                i += 1
+        # the key: runs of [a-z0-9] one space apart (the tokens themselves when there is no "_")
+        k = 0
+        i = 0
+        while i < n:
+            if _ALNUM[data[i]]:
+                if k:
+                    buf[k] = 32
+                    k += 1
+                while i < n and _ALNUM[data[i]]:
+                    buf[k] = buf[i]
+                    k += 1
+                    i += 1
+            else:
+                i += 1
+        return _ascii_str(buf, k)
+
+    cdef int _runs(self, int kind, void* data, Py_ssize_t n) except -1:
+        cdef Py_ssize_t i = 0, start
+        cdef Py_UCS4 c
+        while i < n:
+            c = PyUnicode_READ(kind, data, i)
+            if Py_UNICODE_ISALNUM(c) or c == 95:
+                start = i
+                i += 1
+                while i < n:
+                    c = PyUnicode_READ(kind, data, i)
+                    if not (Py_UNICODE_ISALNUM(c) or c == 95):
+                        break
+                    i += 1
+                self._add(self._intern(kind, data, start, i - start))
+            else:
+                i += 1
+        return 0
+
+    def __len__(self):
+        return self.n
+
+    def tokens(self, Py_ssize_t i):
+        """Block ``i``'s tokens as strings (as ``_tokens`` gives them)."""
+        cdef list out = []
+        cdef Py_ssize_t k
+        cdef int32_t t
+        cdef object s
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        for k in range(self.starts[i], self.starts[i + 1]):
+            t = self.ids[k]
+            s = self.strings[t]
+            if s is None:
+                s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.chars + self.type_off[t],
+                                              self.type_len[t])
+                self.strings[t] = s
+            out.append(s)
+        return out
+
+    def count(self, Py_ssize_t i):
+        """How many tokens block ``i`` has."""
+        return self.starts[i + 1] - self.starts[i]
+
+    def title_scan(self, list blocks, double reject_below, double floor, rounder):
+        """Write the title signals of blocks the cheap overlap test rejects; return the others.
+
+        For a rejected block (title_match's first test) the signals are what title_match gives:
+        similarity ``round(min(overlap * 0.5, floor), 4)``, containment 0.0, no copy, not the
+        title. A block without tokens (or a page without a title) gets (0.0, False, False).
+        """
+        cdef list rest = []
+        cdef Py_ssize_t i, k, count, distinct
+        cdef int32_t t
+        cdef dict signals
+        cdef double overlap
+        cdef object empty_sim = rounder(0.0, 4)
+        cdef object none_shared = rounder(min(0.0 * 0.5, floor), 4)
+        cdef object similarity
+        cdef object zero = 0.0
+        for i in range(self.n):
+            if self.starts[i] == self.starts[i + 1] or not self.has_title:
+                similarity = empty_sim
+            else:
+                count = 0
+                for k in range(self.starts[i], self.starts[i + 1]):
+                    if self.in_title[self.ids[k]]:
+                        count = 1
+                        break
+                if count == 0:
+                    similarity = none_shared if 0.0 < reject_below else None
+                else:
+                    self.generation += 1
+                    distinct = 0
+                    count = 0
+                    for k in range(self.starts[i], self.starts[i + 1]):
+                        t = self.ids[k]
+                        if self.stamp[t] != self.generation:
+                            self.stamp[t] = self.generation
+                            distinct += 1
+                            count += self.in_title[t]
+                    overlap = <double> count / <double> distinct
+                    similarity = (rounder(min(overlap * 0.5, floor), 4)
+                                  if overlap < reject_below else None)
+                if similarity is None:
+                    rest.append(i)
+                    continue
+            signals = (<object> PyList_GET_ITEM(blocks, i)).signals
+            signals["title_similarity"] = similarity
+            signals["title_containment"] = zero
+            signals["repeat_of_title"] = False
+            signals["is_title"] = False
+        return rest
+
+    def fuzzy_edges(self, list roots, Py_ssize_t low, Py_ssize_t high, Py_ssize_t max_freq,
+                    Py_ssize_t cap, double ratio, double similarity):
+        """The pairs ``(i, j)`` the reference's fuzzy grouping joins, in its order.
+
+        ``roots`` holds each block's group root before fuzzy grouping (pairs already in one
+        group are not compared, as in the reference). Bigrams are exact id pairs here.
+        """
+        cdef Py_ssize_t n = self.n, i, j, k, m, total = 0, used = 0, start, end, distinct
+        cdef Py_ssize_t npairs = 0, x, y, size_a, size_b, count, aligned_count, taken, sa, sb
+        cdef Entry* entries = NULL
+        cdef uint64_t* pairs = NULL
+        cdef int32_t* parent = NULL
+        cdef int32_t* members = NULL
+        cdef int32_t* rows = NULL
+        cdef const int32_t* shorter
+        cdef const int32_t* longer
+        cdef list edges = []
+        cdef int32_t ri, rj, last_i
+        cdef bint same
+        for i in range(n):
+            m = self.starts[i + 1] - self.starts[i]
+            if low <= m <= high and m > 1:
+                total += m - 1
+        if total == 0:
+            return edges
+        entries = <Entry*> malloc(total * sizeof(Entry))
+        members = <int32_t*> malloc((max_freq + 2) * sizeof(int32_t))
+        parent = <int32_t*> malloc(n * sizeof(int32_t))
+        rows = <int32_t*> malloc(2 * (high + 2) * sizeof(int32_t))
+        if entries == NULL or members == NULL or parent == NULL or rows == NULL:
+            free(entries); free(members); free(parent); free(rows)
+            raise MemoryError()
+        try:
+            for i in range(n):
+                m = self.starts[i + 1] - self.starts[i]
+                if not (low <= m <= high) or m < 2:
+                    continue
+                for k in range(self.starts[i], self.starts[i + 1] - 1):
+                    entries[used].key = (<uint64_t> <uint32_t> self.ids[k] << 32) | <uint64_t> <uint32_t> self.ids[k + 1]
+                    entries[used].block = <int32_t> i
+                    entries[used].pos = <int32_t> k
+                    used += 1
+            qsort(entries, used, sizeof(Entry), _by_key)
+            for k in range(2):  # count the pairs, then fill them
+                start = 0
+                while start < used:
+                    end = start + 1
+                    while end < used and entries[end].key == entries[start].key:
+                        end += 1
+                    distinct = 0
+                    last_i = -1
+                    for x in range(start, end):
+                        if entries[x].block != last_i:
+                            last_i = entries[x].block
+                            if distinct <= max_freq:
+                                members[distinct] = last_i
+                            distinct += 1
+                    if 1 < distinct <= max_freq:
+                        if k == 0:
+                            npairs += distinct * (distinct - 1) // 2
+                        else:
+                            for x in range(distinct - 1):
+                                for y in range(x + 1, distinct):
+                                    pairs[npairs] = (<uint64_t> members[x] << 32) | <uint64_t> members[y]
+                                    npairs += 1
+                    start = end
+                if k == 0:
+                    if npairs == 0:
+                        return edges
+                    pairs = <uint64_t*> malloc(npairs * sizeof(uint64_t))
+                    if pairs == NULL:
+                        raise MemoryError()
+                    npairs = 0
+            qsort(pairs, npairs, sizeof(uint64_t), _by_pair)
+            for i in range(n):
+                parent[i] = <int32_t> <Py_ssize_t> roots[i]
+            k = 0
+            while k < npairs:
+                i = <Py_ssize_t> (pairs[k] >> 32)
+                taken = 0
+                while k < npairs and <Py_ssize_t> (pairs[k] >> 32) == i:
+                    if k > 0 and pairs[k] == pairs[k - 1]:
+                        k += 1
+                        continue
+                    j = <Py_ssize_t> (pairs[k] & 0xFFFFFFFFULL)
+                    k += 1
+                    if taken >= cap:
+                        continue
+                    taken += 1
+                    ri = _find(parent, <int32_t> i)
+                    rj = _find(parent, <int32_t> j)
+                    if ri == rj:
+                        continue
+                    size_a = self.starts[i + 1] - self.starts[i]
+                    size_b = self.starts[j + 1] - self.starts[j]
+                    if size_a <= size_b:
+                        shorter, longer = self.ids + self.starts[i], self.ids + self.starts[j]
+                        sa, sb = size_a, size_b
+                    else:
+                        shorter, longer = self.ids + self.starts[j], self.ids + self.starts[i]
+                        sa, sb = size_b, size_a
+                    if sa < ratio * sb:
+                        continue
+                    self.generation += 1
+                    for x in range(sb):
+                        self.stamp[longer[x]] = self.generation
+                    count = 0
+                    for x in range(sa):
+                        if self.stamp[shorter[x]] == self.generation:
+                            count += 1
+                    if count < similarity * sa:
+                        continue
+                    same = sa == sb
+                    if same:
+                        for x in range(sa):
+                            if shorter[x] != longer[x]:
+                                same = False
+                                break
+                    if same:
+                        aligned_count = sa
+                    else:
+                        aligned_count = _matching(shorter, longer, rows, 0, sa, 0, sb)
+                    if <double> aligned_count / <double> sa >= similarity:
+                        edges.append((i, j))
+                        if ri < rj:
+                            parent[rj] = ri
+                        else:
+                            parent[ri] = rj
+            return edges
+        finally:
+            free(entries)
+            free(members)
+            free(parent)
+            free(pairs)
+            free(rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -150,6 +151,18 @@ def _tokens_and_key(text: str) -> tuple[list[str], str]:
     return _tokens(text), comparison_key(text)
 
 
+class _LazyTokens:
+    """A page's token lists, built as strings only for the blocks that are read."""
+
+    __slots__ = ("page",)
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def __getitem__(self, i: int) -> list[str]:
+        return self.page.tokens(i)
+
+
 def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> None:
     """Group near-duplicate blocks of ``doc`` and mark copies of its title (signals only)."""
     blocks = doc.blocks
@@ -168,12 +181,13 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
 
     # 1. exact repeats (after case/punctuation/space folding), any length
     if kernel is not None:
-        tokens, keys = kernel.split_all(blocks, comparison_key)
+        page = kernel.TokenPage(blocks, title_tokens, comparison_key)
+        keys = page.keys
         kernel.union_exact(keys, groups.parent)
-        # blocks the cheap overlap test of title_match rejects get their signals here
-        rest: Iterable[int] = kernel.title_scan(
-            blocks, tokens, title_set, bool(title_tokens), reject_below, floor, round
-        )
+        # blocks the cheap overlap test of title_match rejects get their signals here; only
+        # the others need their tokens as strings
+        rest: Iterable[int] = page.title_scan(blocks, reject_below, floor, round)
+        tokens: Any = _LazyTokens(page)
     else:
         split = [_tokens_and_key(b.text) for b in blocks]
         tokens = [t for t, _ in split]
@@ -217,11 +231,22 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         groups.union(title_copies[0], i)
 
     # 3. fuzzy repeats among short blocks: candidates share a word bigram, verified by alignment
-    _fuzzy_group(tokens, groups, config)
-
     if kernel is not None:
+        ints = (config.fuzzy_min_tokens, config.fuzzy_max_tokens, config.max_key_frequency,
+                config.max_candidates)
+        if all(type(v) is int for v in ints):
+            edges = page.fuzzy_edges(
+                [groups.find(i) for i in range(n)], *ints,
+                float(config.fuzzy_length_ratio), float(config.fuzzy_similarity),
+            )
+            for i, j in edges:
+                groups.union(i, j)
+        else:
+            _fuzzy_group([page.tokens(i) for i in range(n)], groups, config)
         kernel.write_groups(blocks, groups.parent)
         return
+    _fuzzy_group(tokens, groups, config)
+
     members: dict[int, list[int]] = {}
     roots = [groups.find(i) for i in range(n)]
     for i, root in enumerate(roots):
@@ -251,18 +276,6 @@ def _fuzzy_group(tokens: list[list[str]], groups: _UnionFind, config: RepeatsCon
     depend on the order they are tested in.
     """
     low, high = config.fuzzy_min_tokens, config.fuzzy_max_tokens
-    kernel = _KERNEL
-    ints = (low, high, config.max_key_frequency, config.max_candidates)
-    if kernel is not None and all(type(v) is int for v in ints):
-        n = len(tokens)
-        edges = kernel.fuzzy_edges(
-            tokens, [groups.find(i) for i in range(n)], *ints,
-            float(config.fuzzy_length_ratio), float(config.fuzzy_similarity),
-        )
-        if edges is not None:
-            for i, j in edges:
-                groups.union(i, j)
-            return
     postings: dict[tuple[str, str], list[int]] = {}
     for i, toks in enumerate(tokens):
         if low <= len(toks) <= high:
