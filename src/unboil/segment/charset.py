@@ -13,9 +13,10 @@ from __future__ import annotations
 import codecs
 import re
 
+from .._compiled import compiled
 from ..errors import InputError
 
-__all__ = ["NotHTMLError", "decode_html", "detect_encoding"]
+__all__ = ["NotHTMLError", "decode_html", "detect_codec", "detect_encoding"]
 
 #: How far into the page a charset declaration is looked for.
 DECLARATION_WINDOW = 4096
@@ -174,17 +175,30 @@ def _guess(data: bytes) -> str:
     return data.decode(name, errors="replace")
 
 
-def detect_encoding(data: bytes) -> tuple[str, str]:
-    """Decode page bytes and say how: ``(text, codec)``, the codec "guess" when it was guessed.
+def _utf8_valid_py(data: bytes) -> bool:
+    """Whether the bytes are strict UTF-8 (decoding them is the check)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
-    Raises NotHTMLError for binary data, TypeError when ``data`` is not bytes.
+
+_utf8 = compiled("segment._utf8")
+#: Whether bytes are strict UTF-8, without keeping the decoded text (compiled when built).
+_utf8_valid = _utf8.utf8_valid if _utf8 is not None else _utf8_valid_py
+
+
+def _detect(data: bytes, need_text: bool) -> tuple[str | None, str]:
+    """detect_encoding's decision; a UTF-8 page's text is None unless ``need_text``.
+
+    Callers that hand the bytes on to a UTF-8 parser only need to know they are UTF-8.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"decode_html expects bytes, got {type(data).__name__}")
-    data = bytes(data)
     _check_magic(data)
     for bom, name in _BOMS:
         if data.startswith(bom):
+            if name == "utf-8" and not need_text:
+                return None, name
             return data[len(bom):].decode(name, errors="replace"), name
     utf16 = _utf16_without_bom(data[:SNIFF_WINDOW])
     if utf16 is not None:
@@ -195,16 +209,47 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
     _check_not_binary(data)
     declared = _declared(data)
     if declared is not None:
-        try:
-            return data.decode(declared), declared
-        except UnicodeDecodeError:
-            pass  # a wrong declaration: fall through to the next step
+        if declared == "utf-8" and not need_text:
+            if _utf8_valid(data):
+                return None, declared
+        else:
+            try:
+                return data.decode(declared), declared
+            except UnicodeDecodeError:
+                pass  # a wrong declaration: fall through to the next step
     if declared != "utf-8":
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+        if not need_text:
+            if _utf8_valid(data):
+                return None, "utf-8"
+        else:
+            try:
+                return data.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                pass
     return _guess(data), "guess"
+
+
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """Decode page bytes and say how: ``(text, codec)``, the codec "guess" when it was guessed.
+
+    Raises NotHTMLError for binary data, TypeError when ``data`` is not bytes.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode_html expects bytes, got {type(data).__name__}")
+    text, codec = _detect(bytes(data), need_text=True)
+    assert text is not None
+    return text, codec
+
+
+def detect_codec(data: bytes) -> tuple[str | None, str]:
+    """detect_encoding without decoding UTF-8 pages: ``(text or None, codec)``.
+
+    The text is None exactly when the codec is "utf-8": the bytes (after a UTF-8 byte-order
+    mark, if any) are then known to be that text. Raises as detect_encoding does.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"decode_html expects bytes, got {type(data).__name__}")
+    return _detect(bytes(data), need_text=False)
 
 
 def decode_html(data: bytes) -> str:

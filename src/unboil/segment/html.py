@@ -16,7 +16,7 @@ from lxml import etree
 from .._compiled import compiled
 from ..document import Block, Document, Link
 from ..errors import DocumentTooLarge
-from .charset import NotHTMLError, decode_html, detect_encoding
+from .charset import NotHTMLError, decode_html, detect_codec
 from .htmlmeta import PageMeta
 
 __all__ = ["DocumentTooLarge", "NotHTMLError", "decode_html", "segment_html"]
@@ -447,8 +447,8 @@ def _encode(html: str | bytes, max_bytes: int) -> tuple[bytes, str]:
     elif isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         if len(data) <= max_bytes:
-            text, encoding = detect_encoding(data)
-            if encoding != "utf-8":
+            text, encoding = detect_codec(data)  # text is None for UTF-8: no need to decode
+            if text is not None:
                 data = text.encode("utf-8", errors="replace")
             elif data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
