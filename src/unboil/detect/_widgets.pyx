@@ -9,10 +9,12 @@ Bloom bitsets of the lexicon's first words and filler words let most tokens be d
 building a string. Results are the tuples of ``TextVerdict`` fields, identical to the reference.
 """
 
-from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
+cimport cython
+from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA, Py_UNICODE_ISSPACE
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memset
 from libc.stdint cimport uint64_t
+from libc.math cimport floor, fabs
 
 cdef enum:
     KNOWN = 1
@@ -39,12 +41,35 @@ def set_classifier(fn):
     memset(_cls, 0, sizeof(_cls))
 
 
+cdef unsigned char _fill_class(Py_UCS4 c) except 0:
+    cdef unsigned char v = (<unsigned char> _classify(c)) | KNOWN
+    _cls[c] = v
+    return v
+
+
 cdef inline unsigned char _class_of(Py_UCS4 c) except 0:
     cdef unsigned char v = _cls[c]
-    if v == 0:
-        v = (<unsigned char> _classify(c)) | KNOWN
-        _cls[c] = v
-    return v
+    if v:
+        return v
+    return _fill_class(c)
+
+
+cdef object _py_round = round
+
+
+cdef object _round4(double x):
+    """``round(x, 4)`` exactly: the quick way unless ``x`` is within a hair of a tie."""
+    cdef double y, f, frac
+    if not (0.0 <= x <= 1e6):
+        return _py_round(x, 4)
+    y = x * 10000.0
+    f = floor(y)
+    frac = y - f
+    if fabs(frac - 0.5) < 1e-6:
+        return _py_round(x, 4)
+    if frac > 0.5:
+        f += 1.0
+    return f / 10000.0
 
 
 cdef inline uint64_t _mix(uint64_t h, Py_UCS4 c):
@@ -72,8 +97,8 @@ cdef class Scanner:
     cdef unsigned char first_bloom[8192]
     cdef unsigned char filler_bloom[8192]
     cdef object first_words, index, prefixes, table, ambiguous, is_filler, filler_memo
-    cdef object skip_re, code_re, lead_re, lead_first, cjk_find, platform, categories
-    cdef object tie_order, order, round_
+    cdef object skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform
+    cdef object categories, tie_order, order
     cdef Py_ssize_t max_words, lead_max
     cdef Py_ssize_t cap
     cdef Py_ssize_t *starts
@@ -95,7 +120,8 @@ cdef class Scanner:
         free(self.mask)
 
     def __init__(self, *, first_words, index, prefixes, table, ambiguous, fillers, is_filler,
-                 skip_re, code_re, lead_re, lead_first, cjk_find, platform, categories,
+                 skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform,
+                 categories,
                  tie_order, max_words, lead_max):
         memset(self.first_bloom, 0, sizeof(self.first_bloom))
         memset(self.filler_bloom, 0, sizeof(self.filler_bloom))
@@ -116,13 +142,13 @@ cdef class Scanner:
         self.skip_re = skip_re
         self.code_re = code_re
         self.lead_re = lead_re
+        self.lead_tokens = lead_tokens
         self.lead_first = lead_first
         self.cjk_find = cjk_find
         self.platform = platform
         self.categories = categories
         self.tie_order = tie_order
         self.order = (*categories, platform)
-        self.round_ = round
         self.max_words = max_words
         self.lead_max = lead_max
 
@@ -292,9 +318,9 @@ cdef class Scanner:
 
         if not found:
             left = self._left(s, n, COVERED)
-            lead = has_sep and self._lead(s, n, words)
+            lead = has_sep and self._lead(s, n, words, ntok)
             return ("related" if lead else "", False, 0,
-                    self.round_(1.0 - (<double> left) / total, 4) if total else 0.0,
+                    _round4(1.0 - (<double> left) / total) if total else 0.0,
                     words, (), lead, False)
 
         hits = set()
@@ -336,14 +362,21 @@ cdef class Scanner:
                         break
             else:
                 category = "share"
-        lead = (not is_covered) and has_sep and self._lead(s, n, words)
+        lead = (not is_covered) and has_sep and self._lead(s, n, words, ntok)
         if lead:
             category = "related"
-        return (category, is_covered, strength, self.round_(coverage, 4), words,
+        return (category, is_covered, strength, _round4(coverage), words,
                 self._ordered(hits), lead, is_covered and not any(weights.values()))
 
-    cdef bint _lead(self, str s, Py_ssize_t n, Py_ssize_t words) except -1:
-        if words > self.lead_max or n == 0 or s[0] not in self.lead_first:
+    cdef bint _lead(self, str s, Py_ssize_t n, Py_ssize_t words, Py_ssize_t ntok) except -1:
+        """Whether ``s`` opens with a lead-in; the regex runs only when the first token (or, for
+        a text opening with another character, that character) can start one."""
+        if words > self.lead_max or n == 0:
+            return False
+        if ntok and self.starts[0] == 0:
+            if s[0:self.ends[0]] not in self.lead_tokens:
+                return False
+        elif s[0] not in self.lead_first:
             return False
         return self.lead_re.match(s) is not None
 
@@ -352,13 +385,38 @@ cdef class Scanner:
 
 
 cdef inline Py_ssize_t _fold7(Py_UCS4 c):
+    """A character's bucket: ASCII letters lowercased, everything past ASCII in one bucket."""
+    if 65 <= c <= 90:
+        return <Py_ssize_t> c + 32
     return (<Py_ssize_t> c) if c < 127 else 127
+
+
+cdef inline Py_UCS4 _lower_ascii(Py_UCS4 c):
+    return <Py_UCS4> (<unsigned int> c + 32) if 65 <= c <= 90 else c
+
+
+cdef bint _starts_with_folded(str s, int kind, void *data, Py_ssize_t n, Py_ssize_t at, str lit):
+    """``s.lower()[at:].startswith(lit.lower())`` for ASCII letters (other characters exact)."""
+    cdef Py_ssize_t m = len(lit), k
+    cdef int lkind = PyUnicode_KIND(lit)
+    cdef void *ldata = PyUnicode_DATA(lit)
+    if at + m > n:
+        return False
+    for k in range(m):
+        if _lower_ascii(PyUnicode_READ(kind, data, at + k)) != _lower_ascii(PyUnicode_READ(lkind, ldata, k)):
+            return False
+    return True
+
+
+cdef inline bint _ascii_space(Py_UCS4 c):
+    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
 
 
 cdef class LiteralFilter:
     """Answers "does ``s`` contain any of these literals?" with a bigram bitmap, so a string
-    that contains none of them (most links) costs one pass of table look-ups. Literals must be
-    at least two characters long."""
+    that contains none of them (most links) costs one pass of table look-ups. ASCII letters
+    compare case-insensitively (a looser test, as the callers only need a necessary condition).
+    Literals must be at least two characters long."""
 
     cdef unsigned char bigrams[2048]  # 128 x 128 bits: (first, second) character, folded to 7 bits
     cdef dict buckets  # (first, second) folded -> literals starting with that pair
@@ -368,6 +426,7 @@ cdef class LiteralFilter:
         self.buckets = {}
         cdef Py_ssize_t key
         for lit in literals:
+            lit = str(lit)
             if len(lit) < 2:
                 raise ValueError("LiteralFilter literals need two characters or more")
             key = _fold7(lit[0]) * 128 + _fold7(lit[1])
@@ -394,7 +453,328 @@ cdef class LiteralFilter:
             key = prev * 128 + cur
             if self.bigrams[key >> 3] & (1 << (key & 7)):
                 for lit in self.buckets[key]:
-                    if s.startswith(lit, i - 1):
+                    if _starts_with_folded(s, kind, data, n, i - 1, <str> lit):
                         return True
             prev = cur
         return False
+
+
+cdef object _F10 = 1.0
+cdef object _F08 = 0.8
+cdef object _F07 = 0.7
+
+
+@cython.no_gc
+@cython.final
+cdef class _Entry:
+    """A text's verdict fields and its content score (0.45 x coverage, rounded), judged once."""
+    cdef tuple fields
+    cdef object category, hits, score
+    cdef bint covered, lead_in, platform_only
+    cdef Py_ssize_t strength, words
+    cdef double coverage
+
+
+cdef class Annotator:
+    """``widgets._annotate`` over a page's blocks with the compiled scanner; same signals."""
+
+    cdef Scanner scanner
+    cdef object fold, href_kind, token_marker
+    cdef LiteralFilter href_filter
+    cdef unsigned char fold_special[8192]  # bitmap of BMP characters the fold table rewrites
+    cdef object fold_special_set, normalize
+    cdef dict marker_exact, marker_buckets
+    cdef double min_link_density
+    cdef Py_ssize_t max_label_words, memo_max_chars, memo_max_entries
+
+    def __init__(self, Scanner scanner, *, fold, fold_special, normalize, href_kind,
+                 href_filter, token_marker, marker_exact, marker_prefixes, min_link_density,
+                 max_label_words, memo_max_chars, memo_max_entries):
+        self.scanner = scanner
+        self.fold = fold
+        self.href_kind = href_kind
+        self.token_marker = token_marker
+        self.href_filter = href_filter
+        memset(self.fold_special, 0, sizeof(self.fold_special))
+        cdef Py_ssize_t cp
+        for ch in fold_special:
+            cp = ord(ch)
+            if cp < 0x10000:
+                self.fold_special[cp >> 3] |= 1 << (cp & 7)
+        self.fold_special_set = frozenset(fold_special)
+        self.normalize = normalize
+        # class/id markers: exact tokens, and prefixes longest first bucketed by first character
+        # (None: let the Python twin decide, e.g. for an empty prefix)
+        self.marker_exact = dict(marker_exact) if marker_exact is not None else None
+        self.marker_buckets = None
+        if marker_prefixes is not None and all(p for p, _ in marker_prefixes):
+            self.marker_buckets = {}
+            for p, category in marker_prefixes:
+                self.marker_buckets.setdefault(p[0], []).append((p, category))
+        self.min_link_density = min_link_density
+        self.max_label_words = max_label_words
+        self.memo_max_chars = memo_max_chars
+        self.memo_max_entries = memo_max_entries
+
+    cdef _Entry _entry(self, str text):
+        cdef _Entry e = _Entry.__new__(_Entry)
+        cdef tuple f = self.scanner.scan(self._fold(text))
+        cdef double raw
+        e.fields = f
+        e.category = f[0]
+        e.covered = f[1]
+        e.strength = f[2]
+        e.coverage = f[3]
+        e.words = f[4]
+        e.hits = f[5]
+        e.lead_in = f[6]
+        e.platform_only = f[7]
+        raw = 0.45 * e.coverage  # round(min(1.0, max(0.0, score)), 4) as the Python twin writes it
+        raw = raw if raw > 0.0 else 0.0
+        raw = raw if raw < 1.0 else 1.0
+        e.score = _round4(raw)
+        return e
+
+    cdef str _fold(self, str text):
+        """``fold(text)``: plain ASCII text that needs no change is returned as it is, other
+        ASCII text goes through lower/split/join, anything else through ``fold`` itself."""
+        cdef Py_ssize_t n = len(text), i
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef Py_UCS4 c
+        cdef bint upper = False, spaces = False, prev_space = True
+        if kind != 1 or not text.isascii():
+            return self._fold_unicode(text)
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            if self._special(c):
+                return self.fold(text)
+            if c == 32:
+                if prev_space:
+                    spaces = True
+                prev_space = True
+            elif 9 <= c <= 13 or 28 <= c <= 31:  # the rest of what str.split() splits on
+                spaces = True
+                prev_space = True
+            else:
+                prev_space = False
+                if 65 <= c <= 90:
+                    upper = True
+        if n and prev_space:
+            spaces = True
+        if upper:
+            text = text.lower()
+        if spaces:
+            text = " ".join(text.split())
+        return text
+
+    cdef inline bint _special(self, Py_UCS4 c):
+        cdef Py_ssize_t cp = <Py_ssize_t> c
+        if cp < 0x10000:
+            return (self.fold_special[cp >> 3] >> (cp & 7)) & 1
+        return c in self.fold_special_set
+
+    cdef str _fold_unicode(self, str text):
+        """``fold(text)`` for non-ASCII text: NFKC and casefold, then the table and the
+        whitespace squeeze only when some character calls for them."""
+        cdef str t = self.normalize("NFKC", text).casefold()
+        cdef Py_ssize_t n = len(t), i
+        cdef int kind = PyUnicode_KIND(t)
+        cdef void *data = PyUnicode_DATA(t)
+        cdef Py_UCS4 c
+        cdef bint spaces = False, prev_space = True
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            if self._special(c):
+                return self.fold(text)
+            if Py_UNICODE_ISSPACE(c):
+                if prev_space or c != 32:
+                    spaces = True
+                prev_space = True
+            else:
+                prev_space = False
+        if n and prev_space:
+            spaces = True
+        if spaces:
+            t = " ".join(t.split())
+        return t
+
+    cdef object _token_marker(self, str token):
+        """``_token_marker(token)``: an exact token, else the longest marker prefix it opens with."""
+        if self.marker_exact is None or self.marker_buckets is None:
+            return self.token_marker(token)
+        category = self.marker_exact.get(token)
+        if category is not None:
+            return category
+        if token:
+            bucket = self.marker_buckets.get(token[0])
+            if bucket is not None:
+                for p, category in bucket:
+                    if token.startswith(p):
+                        return category
+        return ""
+
+    cdef object _href_kind(self, str href):
+        """``_href_kind(href)``, settling relative links and links that contain none of the
+        filter's strings without building a string; anything else goes to the Python twin."""
+        cdef Py_ssize_t n = len(href), i = 0, j
+        cdef int kind = PyUnicode_KIND(href)
+        cdef void *data = PyUnicode_DATA(href)
+        cdef Py_UCS4 c
+        if self.href_filter is None or kind != 1:
+            return self.href_kind(href)
+        for j in range(n):
+            if PyUnicode_READ(kind, data, j) >= 128:
+                return self.href_kind(href)
+        while i < n and _ascii_space(PyUnicode_READ(kind, data, i)):
+            i += 1
+        if i == n:
+            return 0  # empty
+        c = PyUnicode_READ(kind, data, i)
+        if (c == u'/' or c == u'#' or c == u'?') and not (
+                i + 1 < n and PyUnicode_READ(kind, data, i + 1) == u'/'):
+            return 0  # relative or same-page
+        if not self.href_filter.may_contain(href):
+            return 0
+        return self.href_kind(href)
+
+    def kernel_fold(self, str text):
+        """The kernel's ``fold`` (for tests: it must equal ``lexicon_loader.fold``)."""
+        return self._fold(text)
+
+    def kernel_href_kind(self, str href):
+        """The kernel's ``_href_kind`` (for tests: it must equal the Python one)."""
+        return self._href_kind(href)
+
+    def kernel_token_marker(self, str token):
+        """The kernel's ``_token_marker`` (for tests: it must equal the Python one)."""
+        return self._token_marker(token)
+
+    cdef object _marker(self, tuple tokens, dict named):
+        """The category the first marker token names ("" for none), as ``_marker_category``;
+        ``named`` remembers every token's verdict across pages."""
+        for token in tokens:
+            category = named.get(token)
+            if category is None:
+                if len(named) >= self.memo_max_entries * 4:
+                    named.clear()
+                category = self._token_marker(token)
+                named[token] = category
+            if category:
+                return category
+        return ""
+
+    def annotate(self, list blocks, dict memo, dict named):
+        """Write widget, widget_score, lexicon_hits and share_links on every block; ``memo``
+        keeps short texts' verdicts and ``named`` class tokens' categories across pages."""
+        cdef Py_ssize_t nb = len(blocks), i, j, n_links, share_links, profile_links, k, step
+        cdef Py_ssize_t max_words = self.scanner.max_words
+        cdef dict scanned = {}, hrefs = {}, markers = {}
+        cdef list entries = [None] * nb
+        cdef list categories = [None] * nb
+        cdef list scores = [None] * nb
+        cdef list shares = [None] * nb
+        cdef list pending = []
+        cdef _Entry e
+        cdef object kind
+        cdef bint linky_checked
+        for i in range(nb):
+            block = blocks[i]
+            text = block.text
+            found = scanned.get(text)
+            if found is None:  # menus and link lists repeat their labels: judge each text once
+                if len(text) <= self.memo_max_chars:
+                    found = memo.get(text)
+                    if found is None:
+                        if len(memo) >= self.memo_max_entries:
+                            memo.clear()
+                        found = self._entry(text)
+                        memo[text] = found
+                else:
+                    found = self._entry(text)
+                scanned[text] = found
+            e = <_Entry> found
+            entries[i] = e
+            links = block.links
+            n_links = len(links)
+            share_links = profile_links = 0
+            for link in links:
+                href = link.href
+                kind = hrefs.get(href)
+                if kind is None:
+                    kind = self._href_kind(href)
+                    hrefs[href] = kind
+                k = kind
+                if k == 1:
+                    share_links += 1
+                elif k == 2:
+                    profile_links += 1
+            shares[i] = share_links
+            if e.covered and e.strength >= 2:
+                category, score = e.category, _F10
+                if e.platform_only and profile_links and not share_links:
+                    category = "social"
+            elif (n_links and share_links == n_links
+                  and (<double> block.link_density >= self.min_link_density
+                       or e.words <= self.max_label_words)):
+                category, score = "share", _F10
+            elif e.lead_in:
+                category, score = "related", _F08
+            else:
+                category, score = "", e.score
+                # the marker decides only the branches below, so look it up only when one of
+                # them could take it (the lookup has no effect besides its answer)
+                if (e.covered and not share_links) or (
+                        not e.covered and e.words and e.words <= max_words
+                        and (e.coverage >= 0.5
+                             or <double> block.link_density >= self.min_link_density)):
+                    tokens = block.class_tokens
+                    if not tokens:
+                        marker = ""
+                    else:
+                        marker = markers.get(tokens)
+                        if marker is None:
+                            marker = self._marker(tuple(tokens), named)
+                            markers[tokens] = marker
+                else:
+                    marker = ""
+                if e.covered and (share_links or profile_links or marker):
+                    if share_links:
+                        category = "share"
+                    elif profile_links and e.platform_only:
+                        category = "social"
+                    else:
+                        category = marker or e.category
+                    score = _F08
+                elif (marker and e.words <= max_words and e.words
+                      and (<double> block.link_density >= self.min_link_density
+                           or e.coverage >= 0.5)):
+                    category, score = marker, _F07
+                elif e.covered:
+                    pending.append(i)
+            categories[i] = category
+            scores[i] = score
+
+        # a lone platform name joins a widget run it touches, in either direction
+        for step in range(2):
+            order = pending if step == 0 else pending[::-1]
+            for i in order:
+                if categories[i]:
+                    continue
+                for j in (i - 1, i + 1):
+                    if 0 <= j < nb and categories[j]:
+                        categories[i] = (<_Entry> entries[i]).category
+                        scores[i] = _F07
+                        break
+
+        for i in range(nb):
+            signals = (<object> blocks[i]).signals
+            signals["widget"] = categories[i]
+            signals["widget_score"] = scores[i]
+            signals["lexicon_hits"] = (<_Entry> entries[i]).hits
+            signals["share_links"] = shares[i]
+
+
+def round4(double x):
+    """``round(x, 4)`` as the kernel computes it (for tests)."""
+    return _round4(x)

@@ -60,7 +60,8 @@ _FOLD_TABLE = {
 
 _FOLD_STRINGS = {chr(cp): to or "" for cp, to in _FOLD_TABLE.items()}
 assert not set("".join(_FOLD_STRINGS.values())) & set(_FOLD_STRINGS)  # order-free replacing
-_ASCII_FOLD = tuple((ch, to) for ch, to in _FOLD_STRINGS.items() if ch.isascii())
+ASCII_FOLD = tuple((ch, to) for ch, to in _FOLD_STRINGS.items() if ch.isascii())  # ("`", "'")
+FOLD_CHARS = "".join(_FOLD_STRINGS)  # every character the fold table rewrites or drops
 _FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD_TABLE)) + "]")
 
 
@@ -72,7 +73,7 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # NFKC is the identity and casefold is lower on ASCII
         folded = text.lower()
-        for ch, to in _ASCII_FOLD:
+        for ch, to in ASCII_FOLD:
             if ch in folded:
                 folded = folded.replace(ch, to)
         return " ".join(folded.split())

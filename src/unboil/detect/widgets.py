@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 from unboil._compiled import compiled
 from unboil.detect.lexicon_loader import (
     ALPHA,
+    FOLD_CHARS,
     CATEGORIES,
     LEAD_IN_SEPARATORS,
     PLATFORM,
@@ -230,17 +232,24 @@ def _scanner(lex: Lexicon, config: WidgetConfig, kernel: Any = None) -> Any:
     """A function folded text -> verdict fields for ``lex`` and ``config``: the compiled kernel
     when built (or the one passed), else the pure-Python reference. Cached on the lexicon."""
     kernel = kernel if kernel is not None else _KERNEL
+    if kernel is not None:
+        return _kernel_scanner(lex, config, kernel).scan
+    cache = lex.scan_cache
+    key = (config, None)
+    scan = cache.get(key)
+    if scan is None:
+        scan = cache[key] = functools.partial(_scan_folded, lex=lex, config=config)
+    return scan
+
+
+def _kernel_scanner(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
+    """The compiled ``Scanner`` for ``lex`` and ``config``, cached on the lexicon."""
     cache = lex.scan_cache
     key = (config, id(kernel))
-    scan = cache.get(key)
-    if scan is not None:
-        return scan
-    if kernel is None:
-        scan = functools.partial(_scan_folded, lex=lex, config=config)
-    else:
-        scan = _build_kernel(kernel, lex, config).scan
-    cache[key] = scan
-    return scan
+    scanner = cache.get(key)
+    if scanner is None:
+        scanner = cache[key] = _build_kernel(kernel, lex, config)
+    return scanner
 
 
 def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
@@ -248,16 +257,23 @@ def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
     _, _, skip_re, code_re = _patterns()
     kernel.set_classifier(_char_class)
     index, prefixes = lex.token_index
-    lead_first = set()
+    # A lead-in opening with a letter or digit of a delimited script must be the text's first
+    # token in full (its trie ends on a word boundary); any other must share the first character.
+    alpha = _class_re(ALPHA + "+")
+    lead_tokens: set[str] = set()
+    lead_first: set[str] = set()
     for key in lex.lead_ins:
-        if key:
+        head = alpha.match(key)
+        if head:
+            lead_tokens.add(head.group())
+        elif key:
             lead_first.update(" -" if key[0] == " " else key[0])
     matcher = lex.matcher
     return kernel.Scanner(
         first_words=frozenset(tup[0] for tup in index), index=index, prefixes=prefixes,
         table=lex.table, ambiguous=lex.ambiguous, fillers=lex.fillers, is_filler=lex.is_filler,
         skip_re=skip_re, code_re=code_re, lead_re=lex.lead_in_matcher,
-        lead_first=frozenset(lead_first),
+        lead_tokens=frozenset(lead_tokens), lead_first=frozenset(lead_first),
         cjk_find=None if matcher is None else lex.find_unbounded,
         platform=PLATFORM, categories=CATEGORIES, tie_order=_TIE_ORDER,
         max_words=config.max_words, lead_max=config.lead_in_max_words)
@@ -322,6 +338,12 @@ def _href_prefilter(lex: Lexicon, kernel: Any) -> Any:
     Every match of an endpoint pattern contains one of the pattern's required strings, and a
     profile link's host contains a platform host; a link with none of them is plain.
     """
+    literal_filter = _href_filter(lex, kernel)
+    return None if literal_filter is None else literal_filter.may_contain
+
+
+def _href_filter(lex: Lexicon, kernel: Any) -> Any:
+    """The kernel's ``LiteralFilter`` over the strings of ``_href_prefilter`` (None without)."""
     if kernel is None:
         return None
     cache = lex.scan_cache
@@ -340,7 +362,7 @@ def _href_prefilter(lex: Lexicon, kernel: Any) -> Any:
             literals.update(factors)
     if literals is not None and min(map(len, literals), default=0) < 2:
         literals = None
-    cache[key] = None if literals is None else kernel.LiteralFilter(sorted(literals)).may_contain
+    cache[key] = None if literals is None else kernel.LiteralFilter(sorted(literals))
     return cache[key]
 
 
@@ -483,11 +505,40 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
     _annotate(doc, lex, config, _KERNEL)
 
 
+def _annotator(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
+    """The compiled ``Annotator`` (the loop of ``_annotate``) for ``lex`` and ``config``, cached."""
+    cache = lex.scan_cache
+    key = ("annotator", config, id(kernel))
+    annotator = cache.get(key)
+    if annotator is None:
+        annotator = cache[key] = kernel.Annotator(
+            _kernel_scanner(lex, config, kernel), fold=fold,
+            fold_special=FOLD_CHARS, normalize=unicodedata.normalize,
+            href_kind=functools.partial(_href_kind, lex=lex, prefilter=_href_prefilter(lex, kernel)),
+            href_filter=_href_filter(lex, kernel),
+            token_marker=functools.partial(_token_marker, lex=lex),
+            marker_exact=lex.marker_index[0], marker_prefixes=list(lex.marker_index[1].items()),
+            min_link_density=config.min_link_density,
+            max_label_words=config.max_label_words, memo_max_chars=_MEMO_MAX_CHARS,
+            memo_max_entries=_MEMO_MAX_ENTRIES)
+    return annotator
+
+
 def _annotate(doc: Document, lex: Lexicon, config: WidgetConfig, kernel: Any) -> None:
     """``annotate_widgets`` with the scan chosen explicitly (``kernel`` None: pure Python), so a
     test can run both paths in one process."""
-    scan = _scanner(lex, config, kernel)
     memos = lex.scan_memo
+    if kernel is not None:
+        annotator = _annotator(lex, config, kernel)
+        memo = memos.get(annotator)
+        if memo is None:
+            memo = memos[annotator] = {}
+        named = memos.get("token_markers")
+        if named is None:
+            named = memos["token_markers"] = {}
+        annotator.annotate(doc.blocks, memo, named)
+        return
+    scan = _scanner(lex, config, kernel)
     memo = memos.get(scan)
     if memo is None:
         memo = memos[scan] = {}

@@ -1,0 +1,286 @@
+"""The widgets detector's fast paths must give exactly what the pure-Python reference gives.
+
+The compiled kernel (``unboil.detect._widgets``) re-implements the text scan, the fold, the
+link and class-token look-ups and the per-block decisions; these tests run both paths in one
+process on real pages and on generated texts mixing lexicon phrases of several languages, CJK,
+urls, handles, fillers and separators, and compare every signal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unboil._compiled import compiled
+from unboil.detect import widgets
+from unboil.detect.lexicon_loader import _FOLD_TABLE, FOLD_CHARS, Lexicon, fold, load_lexicon
+from unboil.detect.widgets import DEFAULT_CONFIG, WidgetConfig
+from unboil.document import Block, Document, Link
+
+KERNEL = compiled("detect._widgets")
+needs_kernel = pytest.mark.skipif(KERNEL is None, reason="detect._widgets is not compiled here")
+SIGNALS = ("widget", "widget_score", "lexicon_hits", "share_links")
+AEB_HTML = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "aeb" / "html"
+LOCAL_HTML = Path(__file__).resolve().parent.parent / "fixtures" / "html"
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def reference_fold(text: str) -> str:
+    """``fold`` as first written: NFKC, casefold, the table, whitespace squeezed."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
+    return " ".join(folded.split())
+
+
+def signals(doc: Document) -> list[tuple]:
+    return [tuple(b.signals[k] for k in SIGNALS) for b in doc.blocks]
+
+
+def both_paths(make_doc, lex: Lexicon, config: WidgetConfig = DEFAULT_CONFIG) -> tuple[list, list]:
+    """Signals of the pure-Python path and of the kernel path on two copies of a document."""
+    pure, fast = make_doc(), make_doc()
+    widgets._annotate(pure, lex, config, None)
+    widgets._annotate(fast, lex, config, KERNEL)
+    return signals(pure), signals(fast)
+
+
+# --- generated material ----------------------------------------------------------------------
+
+_LEX = load_lexicon()
+PHRASES = sorted({p for p, _, _ in _LEX.phrases})
+FILLERS = sorted(_LEX.fillers)
+MARKERS = sorted(t for _, _, t in _LEX.markers)
+PIECES = st.one_of(
+    st.sampled_from(PHRASES),
+    st.sampled_from(PHRASES).map(str.upper),
+    st.sampled_from(PHRASES).map(lambda p: p.replace(" ", "-")),
+    st.sampled_from(FILLERS),
+    st.sampled_from(["https://t.me/x", "www.example.com", "site.com/a", "@handle", "a@b.co",
+                     "print(x)", "reply_sms", "Response.ok", "'comments'", "e-mail", "x.com",
+                     "12", "👍", "·", "|", "»", ":", "-", "/", "—", "’", "`", "ё", "أ", "\u064e",
+                     "分享到微信", "コメント", "관련기사", "件の", "ข่าว", "İ", "ß", "ﬁ", "\u00a0",
+                     "\t", "\n", "  ", "Read also:", "Читайте также:", "相关阅读：", "Lire aussi -"]),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    st.text(alphabet="abcdefghij ", min_size=1, max_size=12),
+)
+TEXTS = st.lists(PIECES, max_size=14).map(" ".join) | st.lists(PIECES, max_size=14).map("".join)
+LEAD_INS = st.builds(  # "Read also: <title>" and near misses
+    lambda lead, sep, rest: lead + sep + rest,
+    st.sampled_from(sorted(_LEX.lead_ins)).map(lambda k: k.title() if len(k) % 2 else k),
+    st.sampled_from([": ", " - ", "» ", " | ", ":", " ", "", " · ", "/x", "x: "]),
+    TEXTS)
+TEXTS = TEXTS | LEAD_INS
+LONG_TEXTS = st.lists(PIECES, min_size=30, max_size=80).map(" ".join)
+
+HOSTS = [h for h, _ in _LEX.platform_hosts]
+HREFS = st.one_of(
+    st.sampled_from(["", " ", "#top", "/a/b", "?q=1", "//cdn.example.com/x", "mailto:?body=x",
+                     "mailto:a@b.c?subject=1&body=see https://x.y", "sms:?body=hi",
+                     "https://www.facebook.com/sharer/sharer.php?u=x", "https://twitter.com/intent/tweet",
+                     "https://x.com/share?x", "https://t.me/share/url?url=1", "whatsapp://send?text=1",
+                     "https://nypost.com/2019/a", "HTTPS://WWW.FACEBOOK.COM/SHARER.PHP", " \thttps://t.me/a",
+                     "https://face\tbook.com/x", "https://m.facebook.com/page", "https://[::1]/x",
+                     "https://exa mple.com", "https://ok.ru/dk?st.cmd=addShare", "javascript:void(0)",
+                     "https://www.pinterest.co.uk/pin/create/button/", "https://é.com/x"]),
+    st.builds(lambda s, h, p: f"{s}{h}{p}", st.sampled_from(["https://", "http://www.", "//", "", "https://m."]),
+              st.sampled_from(HOSTS + ["example.com", "news.site"]),
+              st.sampled_from(["", "/", "/share", "/intent/tweet?text=a", "/user", "/sharer.php"])),
+    st.text(max_size=30),
+)
+TOKENS = st.lists(st.one_of(st.sampled_from(MARKERS), st.sampled_from(MARKERS).map(lambda t: t + "x"),
+                            st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_", max_size=10)),
+                  max_size=8).map(tuple)
+
+
+@st.composite
+def documents(draw) -> list[dict]:
+    """Block specs: text, links, link density, class tokens (texts and tuples repeat, as on pages)."""
+    texts = draw(st.lists(TEXTS | LONG_TEXTS, min_size=1, max_size=5))
+    tokens = draw(st.lists(TOKENS, min_size=1, max_size=3))
+    specs = []
+    for _ in range(draw(st.integers(1, 10))):
+        links = draw(st.lists(HREFS, max_size=4))
+        specs.append({
+            "text": draw(st.sampled_from(texts)),
+            "links": tuple(Link(text="l", href=h) for h in links),
+            "link_density": draw(st.sampled_from([0.0, 0.3, 0.5, 0.9, 1.0])),
+            "class_tokens": draw(st.sampled_from(tokens)),
+        })
+    return specs
+
+
+def doc_from(specs: list[dict]):
+    return lambda: Document(blocks=[Block(index=i, **spec) for i, spec in enumerate(specs)])
+
+
+# --- the fold (both paths) --------------------------------------------------------------------
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_fold_equals_the_reference_fold(text: str) -> None:
+    assert fold(text) == reference_fold(text)
+
+
+def test_fold_equals_the_reference_on_every_table_character() -> None:
+    rng = random.Random(7)
+    alphabet = [*FOLD_CHARS, "a", "A", " ", "\t", "`", "É", "ё", "\u00a0", "\u2003", "ﬁ", "İ"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert fold(text) == reference_fold(text), text
+
+
+@needs_kernel
+@settings(max_examples=400, deadline=None)
+@given(TEXTS | st.text(max_size=40))
+def test_kernel_fold_equals_fold(text: str) -> None:
+    annotator = widgets._annotator(_LEX, DEFAULT_CONFIG, KERNEL)
+    assert annotator.kernel_fold(text) == fold(text)
+
+
+# --- the scan --------------------------------------------------------------------------------
+
+@needs_kernel
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS | LONG_TEXTS, st.sampled_from([DEFAULT_CONFIG, WidgetConfig(max_words=5, lead_in_max_words=3)]))
+def test_kernel_scan_equals_the_reference_scan(text: str, config: WidgetConfig) -> None:
+    norm = fold(text)
+    expected = widgets._scan_folded(norm, _LEX, config)
+    assert widgets._scanner(_LEX, config, KERNEL)(norm) == expected
+    assert widgets.scan_text(text, _LEX, config) == widgets.TextVerdict(*expected)
+
+
+@needs_kernel
+def test_kernel_scan_equals_the_reference_on_the_case_file(lexicon: Lexicon) -> None:
+    from tests.detect.test_widgets import CASES  # noqa: PLC0415 - reuse the curated cases
+
+    texts = [c["text"] for group in CASES.values() for c in group if "text" in c]
+    texts += [t for group in CASES.values() for c in group for t in c.get("texts", [])]
+    assert texts
+    scan = widgets._scanner(lexicon, DEFAULT_CONFIG, KERNEL)
+    for text in texts:
+        norm = fold(text)
+        assert scan(norm) == widgets._scan_folded(norm, lexicon, DEFAULT_CONFIG), text
+
+
+# --- links, class tokens, rounding -------------------------------------------------------------
+
+@needs_kernel
+@settings(max_examples=500, deadline=None)
+@given(HREFS)
+def test_href_shortcuts_equal_the_plain_href_kind(href: str) -> None:
+    plain = widgets._href_kind(href, _LEX)
+    assert widgets._href_kind(href, _LEX, widgets._href_prefilter(_LEX, KERNEL)) == plain
+    assert widgets._annotator(_LEX, DEFAULT_CONFIG, KERNEL).kernel_href_kind(href) == plain
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(MARKERS), st.sampled_from(MARKERS).map(lambda t: t + "-x"),
+                 st.text(max_size=12)))
+def test_kernel_token_marker_equals_the_python_one(token: str) -> None:
+    annotator = widgets._annotator(_LEX, DEFAULT_CONFIG, KERNEL)
+    assert annotator.kernel_token_marker(token) == widgets._token_marker(token, _LEX)
+
+
+def test_markers_of_equals_marker_category(lexicon: Lexicon) -> None:
+    rng = random.Random(3)
+    pool = MARKERS + ["nav", "menu", "post", "entry", "content", "x"]
+    known: set[str] = set()
+    named: dict[str, str] = {}
+    for _ in range(3000):
+        tokens = tuple(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+        assert widgets._markers_of(tokens, lexicon, known, named) == \
+            widgets._marker_category(tokens, lexicon)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_LEX.share_endpoints), st.data())
+def test_every_endpoint_match_contains_a_required_string(pattern: str, data) -> None:
+    factors = widgets._required_strings(pattern)
+    assert factors, pattern
+    match = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert any(f in match for f in factors), (pattern, match, factors)
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    (r"abc", {"abc"}),
+    (r"(a|bb)cd", {"acd", "bbcd"}),
+    (r"x+yz", {"yz"}),
+    (r"^ab(?:c|d)?efg", {"efg"}),
+    (r"(?i)abc", None),
+    (r"a|b", {"a", "b"}),
+    (r"[^a]*", None),
+])
+def test_required_strings(pattern: str, expected: set[str] | None) -> None:
+    got = widgets._required_strings(pattern)
+    assert (None if got is None else set(got)) == expected
+
+
+@needs_kernel
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=2, max_size=5), min_size=1, max_size=6), st.text(max_size=40))
+def test_literal_filter_is_a_case_blind_substring_test(literals: list[str], text: str) -> None:
+    got = KERNEL.LiteralFilter(literals).may_contain(text)
+    low = regex.sub("[A-Z]", lambda m: m.group().lower(), text)
+    want = any(regex.sub("[A-Z]", lambda m: m.group().lower(), lit) in low for lit in literals)
+    assert got == (want or any(c in text for c in "\t\n\r"))
+
+
+@needs_kernel
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.floats(0.0, 1.0), st.integers(0, 10_000).map(lambda k: k / 10_000),
+                 st.integers(0, 20_000).map(lambda k: k / 20_000), st.integers(0, 400).map(lambda k: 0.45 * k / 400)))
+def test_kernel_rounding_equals_round(x: float) -> None:
+    assert KERNEL.round4(x) == round(x, 4)
+
+
+# --- whole documents ---------------------------------------------------------------------------
+
+@needs_kernel
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_kernel_annotate_equals_the_pure_path(specs: list[dict]) -> None:
+    pure, fast = both_paths(doc_from(specs), _LEX)
+    assert fast == pure
+    again = doc_from(specs)()  # memos filled by the first run must not change anything
+    widgets._annotate(again, _LEX, DEFAULT_CONFIG, KERNEL)
+    assert signals(again) == pure
+
+
+def _real_pages() -> list[Path]:
+    pages = sorted(AEB_HTML.glob("*.html.gz")) if AEB_HTML.is_dir() else []
+    return pages + sorted(LOCAL_HTML.glob("*.html"))
+
+
+@needs_kernel
+@pytest.mark.parametrize("config", [DEFAULT_CONFIG, WidgetConfig(max_words=8, min_link_density=0.2)])
+def test_kernel_annotate_equals_the_pure_path_on_real_pages(lexicon: Lexicon, config: WidgetConfig) -> None:
+    from unboil.segment.html import segment_html  # noqa: PLC0415
+
+    pages = _real_pages()
+    if not pages:
+        pytest.skip("no real pages found")
+    for path in pages:
+        data = gzip.open(path, "rb").read() if path.suffix == ".gz" else path.read_bytes()
+        pure, fast = both_paths(lambda: segment_html(data, ""), lexicon, config)
+        assert fast == pure, path.name
+
+
+def test_pure_path_runs_without_the_kernel(lexicon: Lexicon) -> None:
+    """The pure-Python twin is complete on its own (what runs when the kernel is missing)."""
+    doc = Document(blocks=[Block(index=0, text="Share on Facebook",
+                                 links=(Link("f", "https://facebook.com/sharer.php?u=1"),),
+                                 link_density=1.0)])
+    widgets._annotate(doc, lexicon, DEFAULT_CONFIG, None)
+    assert doc.blocks[0].signals["widget"] == "share"
+    assert doc.blocks[0].signals["share_links"] == 1
