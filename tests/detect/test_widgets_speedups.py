@@ -181,6 +181,34 @@ def test_href_shortcuts_equal_the_plain_href_kind(href: str) -> None:
     plain = widgets._href_kind(href, _LEX)
     assert widgets._href_kind(href, _LEX, widgets._href_prefilter(_LEX, KERNEL)) == plain
     assert widgets._annotator(_LEX, DEFAULT_CONFIG, KERNEL).kernel_href_kind(href) == plain
+    assert widgets._href_plan(_LEX, KERNEL).kind(href) == plain
+
+
+@needs_kernel
+def test_href_shortcuts_on_every_link_of_the_real_pages(lexicon: Lexicon) -> None:
+    from unboil.segment.html import segment_html  # noqa: PLC0415
+
+    pages = _real_pages()
+    if not pages:
+        pytest.skip("no real pages found")
+    annotator = widgets._annotator(lexicon, DEFAULT_CONFIG, KERNEL)
+    plan = widgets._href_plan(lexicon, KERNEL)
+    kinds = set()
+    for path in pages[:60]:
+        data = gzip.open(path, "rb").read() if path.suffix == ".gz" else path.read_bytes()
+        for href in {link.href for block in segment_html(data, "").blocks for link in block.links}:
+            plain = widgets._href_kind(href, lexicon)
+            kinds.add(plain)
+            assert plan.kind(href) == plain, href
+            assert annotator.kernel_href_kind(href) == plain, href
+    assert kinds == {0, 1, 2}
+
+
+def test_refers_to_groups() -> None:
+    assert widgets._refers_to_groups(r"(a)\1")
+    assert widgets._refers_to_groups(r"(a)(?(1)b|c)")
+    assert widgets._refers_to_groups(r"x(y|(z)\2)")
+    assert not widgets._refers_to_groups(r"facebook\.com/(sharer|share\.php)")
 
 
 @needs_kernel

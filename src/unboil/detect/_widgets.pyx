@@ -458,6 +458,26 @@ cdef class LiteralFilter:
             prev = cur
         return False
 
+    cpdef list found(self, str s):
+        """Every literal ``s`` contains (ASCII letters compared case-blind), in no set order."""
+        cdef Py_ssize_t n = len(s), i, key
+        cdef list out = []
+        if n < 2:
+            return out
+        cdef int kind = PyUnicode_KIND(s)
+        cdef void *data = PyUnicode_DATA(s)
+        cdef Py_ssize_t prev = _fold7(PyUnicode_READ(kind, data, 0))
+        cdef Py_ssize_t cur
+        for i in range(1, n):
+            cur = _fold7(PyUnicode_READ(kind, data, i))
+            key = prev * 128 + cur
+            if self.bigrams[key >> 3] & (1 << (key & 7)):
+                for lit in self.buckets[key]:
+                    if _starts_with_folded(s, kind, data, n, i - 1, <str> lit):
+                        out.append(lit)
+            prev = cur
+        return out
+
 
 cdef object _F10 = 1.0
 cdef object _F08 = 0.8
@@ -483,11 +503,12 @@ cdef class Annotator:
     cdef LiteralFilter href_filter
     cdef unsigned char fold_special[8192]  # bitmap of BMP characters the fold table rewrites
     cdef object fold_special_set, normalize
+    cdef dict fold_strings
     cdef dict marker_exact, marker_buckets
     cdef double min_link_density
     cdef Py_ssize_t max_label_words, memo_max_chars, memo_max_entries
 
-    def __init__(self, Scanner scanner, *, fold, fold_special, normalize, href_kind,
+    def __init__(self, Scanner scanner, *, fold, fold_strings, normalize, href_kind,
                  href_filter, token_marker, marker_exact, marker_prefixes, min_link_density,
                  max_label_words, memo_max_chars, memo_max_entries):
         self.scanner = scanner
@@ -497,11 +518,12 @@ cdef class Annotator:
         self.href_filter = href_filter
         memset(self.fold_special, 0, sizeof(self.fold_special))
         cdef Py_ssize_t cp
-        for ch in fold_special:
+        self.fold_strings = dict(fold_strings)
+        for ch in self.fold_strings:
             cp = ord(ch)
             if cp < 0x10000:
                 self.fold_special[cp >> 3] |= 1 << (cp & 7)
-        self.fold_special_set = frozenset(fold_special)
+        self.fold_special_set = frozenset(self.fold_strings)
         self.normalize = normalize
         # class/id markers: exact tokens, and prefixes longest first bucketed by first character
         # (None: let the Python twin decide, e.g. for an empty prefix)
@@ -548,7 +570,7 @@ cdef class Annotator:
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if self._special(c):
-                return self.fold(text)
+                return self._fold_unicode(text)
             if c == 32:
                 if prev_space:
                     spaces = True
@@ -575,7 +597,8 @@ cdef class Annotator:
         return c in self.fold_special_set
 
     cdef str _fold_unicode(self, str text):
-        """``fold(text)`` for non-ASCII text: NFKC and casefold, then the table and the
+        """``fold(text)`` for any text: NFKC and casefold, then the table's replacements (one
+        ``str.replace`` per distinct character, as ``lexicon_loader.fold`` does) and the
         whitespace squeeze only when some character calls for them."""
         cdef str t = self.normalize("NFKC", text).casefold()
         cdef Py_ssize_t n = len(t), i
@@ -583,11 +606,15 @@ cdef class Annotator:
         cdef void *data = PyUnicode_DATA(t)
         cdef Py_UCS4 c
         cdef bint spaces = False, prev_space = True
+        cdef set specials = None
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if self._special(c):
-                return self.fold(text)
-            if Py_UNICODE_ISSPACE(c):
+                if specials is None:
+                    specials = set()
+                specials.add(c)
+                prev_space = False
+            elif Py_UNICODE_ISSPACE(c):
                 if prev_space or c != 32:
                     spaces = True
                 prev_space = True
@@ -595,6 +622,10 @@ cdef class Annotator:
                 prev_space = False
         if n and prev_space:
             spaces = True
+        if specials is not None:
+            for ch in specials:
+                t = t.replace(ch, self.fold_strings[ch])
+            spaces = True  # a dropped character may leave two spaces side by side
         if spaces:
             t = " ".join(t.split())
         return t

@@ -58,10 +58,11 @@ _FOLD_TABLE = {
     ord("ٱ"): "ا",
 }
 
-_FOLD_STRINGS = {chr(cp): to or "" for cp, to in _FOLD_TABLE.items()}
-assert not set("".join(_FOLD_STRINGS.values())) & set(_FOLD_STRINGS)  # order-free replacing
-ASCII_FOLD = tuple((ch, to) for ch, to in _FOLD_STRINGS.items() if ch.isascii())  # ("`", "'")
-FOLD_CHARS = "".join(_FOLD_STRINGS)  # every character the fold table rewrites or drops
+FOLD_STRINGS = {chr(cp): to or "" for cp, to in _FOLD_TABLE.items()}  # the table, as strings
+if set("".join(FOLD_STRINGS.values())) & set(FOLD_STRINGS):  # pragma: no cover - a data guard
+    raise RuntimeError("fold table: a replacement is itself replaced; fold() would depend on order")
+ASCII_FOLD = tuple((ch, to) for ch, to in FOLD_STRINGS.items() if ch.isascii())  # ("`", "'")
+FOLD_CHARS = "".join(FOLD_STRINGS)  # every character the fold table rewrites or drops
 _FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD_TABLE)) + "]")
 
 
@@ -81,7 +82,7 @@ def fold(text: str) -> str:
     if _FOLD_CHARS.search(folded):  # translate looks up every character: replace only those found
         # (no replacement is itself a table key, so replacing one by one equals translate)
         for ch in set(_FOLD_CHARS.findall(folded)):
-            folded = folded.replace(ch, _FOLD_STRINGS[ch])
+            folded = folded.replace(ch, FOLD_STRINGS[ch])
     return " ".join(folded.split())
 
 

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 from unboil._compiled import compiled
 from unboil.detect.lexicon_loader import (
     ALPHA,
-    FOLD_CHARS,
+    FOLD_STRINGS,
     CATEGORIES,
     LEAD_IN_SEPARATORS,
     PLATFORM,
@@ -366,6 +366,89 @@ def _href_filter(lex: Lexicon, kernel: Any) -> Any:
     return cache[key]
 
 
+class _HrefPlan:
+    """``_href_kind`` for links that passed the kernel's filter: only the endpoint patterns whose
+    required strings occur are searched, and urlsplit runs only when a platform host occurs.
+
+    Each pattern alone finds a match exactly when the joined ``endpoint_matcher`` does through
+    it, as no pattern refers to a group by number (checked when the plan is built).
+    """
+
+    def __init__(self, lex: Lexicon, kernel: Any, factors: list[frozenset[str]]) -> None:
+        self.lex = lex
+        self.patterns = [re.compile(p) for p in lex.share_endpoints]
+        self.by_literal: dict[str, list[Any]] = {}
+        for pattern, strings in zip(self.patterns, factors):
+            for literal in strings:
+                self.by_literal.setdefault(literal, []).append(pattern)
+        self.endpoints = kernel.LiteralFilter(sorted(self.by_literal))
+        self.hosts = kernel.LiteralFilter(sorted(lex.host_platforms))
+
+    def kind(self, href: str) -> int:
+        """0 plain, 1 share endpoint, 2 platform profile; as ``_href_kind(href, lex)``."""
+        href = href.strip().lower()
+        if not href or (href[0] in "/#?" and not href.startswith("//")):
+            return 0
+        tried: set[int] = set()
+        for literal in self.endpoints.found(href):
+            for pattern in self.by_literal.get(literal, ()):
+                if id(pattern) not in tried:
+                    tried.add(id(pattern))
+                    if pattern.search(href):
+                        return 1
+        if not self.hosts.may_contain(href):
+            return 0
+        try:
+            host = urlsplit(href).hostname or ""
+        except ValueError:
+            return 0
+        host = host.removeprefix("www.")
+        hosts = self.lex.host_platforms
+        return 2 if host in hosts or (host.startswith("m.") and host[2:] in hosts) else 0
+
+
+def _href_plan(lex: Lexicon, kernel: Any) -> _HrefPlan | None:
+    """The ``_HrefPlan`` for ``lex`` (None when a pattern's required strings are unknown, a
+    pattern refers to groups by number, or the patterns need the ``regex`` engine). Cached."""
+    if kernel is None:
+        return None
+    cache = lex.scan_cache
+    key = ("href plan", id(kernel))
+    if key in cache:
+        return cache[key]
+    plan = None
+    if isinstance(lex.endpoint_matcher, re.Pattern) and lex.share_endpoints:
+        factors = [_required_strings(p) for p in lex.share_endpoints]
+        if all(f and min(map(len, f)) >= 2 for f in factors) and not any(
+                _refers_to_groups(p) for p in lex.share_endpoints) and all(
+                len(h) >= 2 for h in lex.host_platforms):
+            plan = _HrefPlan(lex, kernel, factors)  # type: ignore[arg-type]
+    cache[key] = plan
+    return plan
+
+
+def _refers_to_groups(pattern: str) -> bool:
+    """True when ``pattern`` has a backreference or a conditional on a group."""
+    refs = (_sre_constants.GROUPREF, _sre_constants.GROUPREF_EXISTS)
+
+    def walk(items: Any) -> bool:
+        for op, av in items:
+            if op in refs:
+                return True
+            for part in av if isinstance(av, (tuple, list)) else ():
+                if isinstance(part, _sre_parser.SubPattern) and walk(part):
+                    return True
+                if isinstance(part, list) and any(
+                        isinstance(x, _sre_parser.SubPattern) and walk(x) for x in part):
+                    return True
+        return False
+
+    try:
+        return walk(_sre_parser.parse(pattern))
+    except Exception:  # noqa: BLE001 - unparsable: be safe
+        return True
+
+
 _MAX_FACTORS = 32
 
 
@@ -505,6 +588,14 @@ def annotate_widgets(doc: Document, lexicon: Lexicon | None = None,
     _annotate(doc, lex, config, _KERNEL)
 
 
+def _href_kind_function(lex: Lexicon, kernel: Any) -> Any:
+    """``_href_kind`` for ``lex`` as fast as available (the plan, else the prefiltered one)."""
+    plan = _href_plan(lex, kernel)
+    if plan is not None:
+        return plan.kind
+    return functools.partial(_href_kind, lex=lex, prefilter=_href_prefilter(lex, kernel))
+
+
 def _annotator(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
     """The compiled ``Annotator`` (the loop of ``_annotate``) for ``lex`` and ``config``, cached."""
     cache = lex.scan_cache
@@ -513,8 +604,8 @@ def _annotator(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
     if annotator is None:
         annotator = cache[key] = kernel.Annotator(
             _kernel_scanner(lex, config, kernel), fold=fold,
-            fold_special=FOLD_CHARS, normalize=unicodedata.normalize,
-            href_kind=functools.partial(_href_kind, lex=lex, prefilter=_href_prefilter(lex, kernel)),
+            fold_strings=FOLD_STRINGS, normalize=unicodedata.normalize,
+            href_kind=_href_kind_function(lex, kernel),
             href_filter=_href_filter(lex, kernel),
             token_marker=functools.partial(_token_marker, lex=lex),
             marker_exact=lex.marker_index[0], marker_prefixes=list(lex.marker_index[1].items()),
