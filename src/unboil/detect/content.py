@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from unboil._compiled import compiled
 from unboil.detect.features import COLUMNS as _COL
 from unboil.detect.features import FEATURES, PageFeatures, page_features
 from unboil.document import Document
@@ -220,6 +221,40 @@ def region_features(doc: Document, feats: PageFeatures, p1: np.ndarray, margin: 
     return R
 
 
+def _region_features_compiled(feats: PageFeatures, p1: np.ndarray, margin: float,
+                              kernel: Any) -> np.ndarray:
+    """``region_features`` over the path tree the compiled features built (same columns)."""
+    page = feats.page
+    n = len(p1)
+    R = np.zeros((n, len(REGION_FEATURES)))
+    if n == 0:
+        return R
+    clipped = np.clip(p1, 1e-6, 1 - 1e-6)
+    R[:, 0] = np.log(clipped / (1 - clipped))
+    kernel.region_basic(R, p1, feats.words, page.group)
+    inside = np.zeros(n, dtype=np.uint8)
+    for offset, column in zip(_MARGINS, (6, 11, 12)):
+        mass = np.ascontiguousarray(feats.words * (p1 - margin - offset), dtype=np.float64)
+        best = kernel.best_node(mass, page.block_node, page.parent, page.order, page.length)
+        if best < 0 or not page.nodes[best]:
+            continue
+        kernel.inside_node(best, page.block_node, page.parent, inside)
+        flags = inside.view(bool)
+        R[:, column] = flags
+        if column == 6:
+            total = feats.words.sum()
+            R[:, 7] = feats.words[flags].sum() / total if total else 0.0
+            R[:, 8] = page.nodes[best].count("/") <= 1  # html or html/body
+            where = np.flatnonzero(flags)
+            R[: where[0], 9] = 1.0
+            R[where[-1] + 1:, 10] = 1.0
+    comments = (page.found & page.bits.bit.get("comments", 0)) != 0
+    R[:, 13] = comments & (R[:, 6] == 0)
+    total = feats.words.sum()
+    R[:, 14] = feats.words[comments].sum() / total if total else 0.0
+    return R
+
+
 def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
                 R: np.ndarray) -> np.ndarray:
     """The page-level columns (PAGE_FEATURES) of the page-type scorer."""
@@ -267,7 +302,11 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
     if not doc.blocks:
         return feats, np.zeros(0)
     p1 = _sigmoid(model.block.logit(feats.matrix))
-    R = region_features(doc, feats, p1, model.margin)
+    kernel = compiled("detect._content") if feats.page is not None else None
+    if kernel is not None:
+        R = _region_features_compiled(feats, p1, model.margin, kernel)
+    else:
+        R = region_features(doc, feats, p1, model.margin)
     paths = [b.path for b in doc.blocks]
     p_article = float(_sigmoid(model.page.logit(page_vector(doc.url, paths, feats, p1, R))))
     add_page_type(R, feats.matrix, p_article)
@@ -285,6 +324,12 @@ def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
     article = doc.metadata.get("article_score", 0.0) >= 0.5
     threshold = model.threshold if article else model.threshold_other
     overlap = feats.jsonld_overlap
+    kernel = compiled("detect._content")
+    if kernel is not None:
+        kernel.write_content(doc.blocks, feats.markup, feats.stopword_ratio, overlap,
+                             np.ascontiguousarray(score, dtype=np.float64), float(threshold))
+        doc.metadata["stopword_lang"] = feats.lang
+        return
     for i, block in enumerate(doc.blocks):
         sig = block.signals
         sig["markup"] = feats.markup[i]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Collection
 
 import regex
 
+from unboil._compiled import compiled
 from unboil.document import Document
 from unboil.fingerprint.shingles import TOKEN_RE
 
-
 _PUNCT = regex.compile(r"[\p{P}\p{S}]")
 _SPACE = regex.compile(r"\s")
+_BMP = 0x10000
+_WORD = re.compile(TOKEN_RE.pattern.rstrip("+"))  # one character of a TOKEN_RE token
 
 
 def _punct_ratio(text: str) -> float:
@@ -21,8 +25,32 @@ def _punct_ratio(text: str) -> float:
     return len(_PUNCT.findall(text)) / visible
 
 
-def annotate_density(doc: Document, stopwords: Collection[str] | None = None) -> None:
-    """Write ``words``, ``chars``, ``position``, ``punct_ratio`` and ``stopword_ratio`` on each block."""
+@functools.cache
+def char_flags() -> bytes:
+    """Per BMP code point: 1 if ``_PUNCT`` matches it, 2 if ``_SPACE`` does, 4 if ``TOKEN_RE``
+    counts it as a word character, 8 if lowercasing changes its length or word-ness (the
+    regexes decide, so the compiled counter classifies every character exactly as they do)."""
+    flags = bytearray(_BMP)
+    every = "".join(map(chr, range(_BMP)))
+    for pattern, bit in ((_PUNCT, 1), (_SPACE, 2), (_WORD, 4)):
+        for m in pattern.finditer(every):
+            flags[m.start()] |= bit
+    for code, ch in enumerate(every):
+        low = ch.lower()
+        if low != ch and (len(low) != 1 or bool(flags[ord(low)] & 4) != bool(flags[code] & 4)):
+            flags[code] |= 8
+    return bytes(flags)
+
+
+@functools.lru_cache(maxsize=4096)
+def astral_flags(code: int) -> int:
+    """``char_flags`` for one code point above U+FFFF (rare: emoji and historic scripts)."""
+    ch = chr(code)
+    return (1 if _PUNCT.match(ch) else 0) | (2 if _SPACE.match(ch) else 0)
+
+
+def annotate_density_pure(doc: Document, stopwords: Collection[str] | None = None) -> None:
+    """``annotate_density`` in plain Python: the reference the compiled kernel must match."""
     n = len(doc.blocks)
     last = max(n - 1, 1)
     for b in doc.blocks:
@@ -35,3 +63,12 @@ def annotate_density(doc: Document, stopwords: Collection[str] | None = None) ->
             b.signals["stopword_ratio"] = (
                 round(sum(1 for w in words if w in stopwords) / len(words), 4) if words else 0.0
             )
+
+
+def annotate_density(doc: Document, stopwords: Collection[str] | None = None) -> None:
+    """Write ``words``, ``chars``, ``position``, ``punct_ratio`` and ``stopword_ratio`` on each block."""
+    kernel = compiled("detect._content")
+    if kernel is None or stopwords is not None:
+        annotate_density_pure(doc, stopwords)
+        return
+    kernel.density(doc.blocks, char_flags(), astral_flags)

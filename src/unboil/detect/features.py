@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import functools
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
-from unboil.detect.markup import MarkupVocabulary, block_markup, load_vocabulary
+from unboil._compiled import compiled
+from unboil.detect.markup import (
+    MarkupVocabulary,
+    PageMarkup,
+    block_markup_pure,
+    load_vocabulary,
+    markup_bits,
+)
 from unboil.document import Document
 from unboil.fingerprint.shingles import TOKEN_RE
 
@@ -87,22 +95,82 @@ def _detectors() -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((lang, frozenset(load_stopwords(lang)[:DETECT_WORDS])) for lang in LANGUAGES)
 
 
-def pick_language(declared: str, tokens: list[str]) -> str:
-    """The stop-word language: the page's declared ``lang`` when a list ships, else the best fit."""
+@functools.cache
+def _detector_masks() -> dict[str, int]:
+    """Word -> bits of the languages (LANGUAGES order) whose detector words hold it."""
+    masks: dict[str, int] = {}
+    for k, (_, words) in enumerate(_detectors()):
+        for word in words:
+            masks[word] = masks.get(word, 0) | 1 << k
+    return masks
+
+
+def _language_code(declared: str) -> str:
+    """The two-letter code of a declared ``lang`` value ("de-AT" -> "de", "nb" -> "no")."""
     code = (declared or "").split("-")[0].split("_")[0].strip().lower()
-    if code == "nb" or code == "nn":
-        code = "no"
-    sample = tokens[:3000]
-    if code in LANGUAGES:
-        hits = sum(1 for t in sample if t in _stopset(code))
-        if not sample or hits >= 0.1 * len(sample):
-            return code
+    return "no" if code == "nb" or code == "nn" else code
+
+
+def _best_detected(counts: list[int], sampled: int) -> str:
+    """The language whose detector words the sample holds most often, if often enough."""
     best, best_hits = "", 0
-    for lang, words in _detectors():
-        hits = sum(1 for t in sample if t in words)
+    for (lang, _), hits in zip(_detectors(), counts):
         if hits > best_hits:
             best, best_hits = lang, hits
-    return best if best_hits >= 0.05 * max(len(sample), 1) else ""
+    return best if best_hits >= 0.05 * max(sampled, 1) else ""
+
+
+def pick_language(declared: str, tokens: list[str]) -> str:
+    """The stop-word language: the page's declared ``lang`` when a list ships, else the best fit."""
+    code = _language_code(declared)
+    sample = tokens[:3000]
+    kernel = compiled("detect._content")
+    if code in LANGUAGES:
+        stop = _stopset(code)
+        if kernel is not None:
+            hits = kernel.count_in(sample, stop)
+        else:
+            hits = sum(1 for t in sample if t in stop)
+        if not sample or hits >= 0.1 * len(sample):
+            return code
+    if kernel is not None:  # every language's hits in one pass over the sample
+        counts = kernel.detect_counts(sample, _detector_masks(), len(LANGUAGES))
+    else:
+        counts = [sum(1 for t in sample if t in words) for _, words in _detectors()]
+    return _best_detected(counts, len(sample))
+
+
+@functools.cache
+def _stop_wordset(lang: str, kernel: Any) -> Any:
+    """The compiled kernel's WordSet of a language's stop words."""
+    return kernel.WordSet(_stopset(lang) if lang else ())
+
+
+@functools.cache
+def _detector_wordset(kernel: Any) -> Any:
+    """The compiled kernel's WordSet of every detector word, valued by its language bits."""
+    masks = _detector_masks()
+    return kernel.WordSet(list(masks), list(masks.values()))
+
+
+def _stop_counts_compiled(declared: str, blocks: list[Any], kernel: Any, words: np.ndarray,
+                          stop_ratio: np.ndarray, body: Any, overlap: np.ndarray | None) -> str:
+    """Pick the stop-word language as ``pick_language`` does (over the first 3000 tokens of the
+    first 400 blocks) and fill the per-block counts for it, counted by the kernel straight from
+    the block texts; usually one pass, as the declared language mostly stands."""
+    code = _language_code(declared)
+    out = overlap if overlap is not None else stop_ratio
+    if code in LANGUAGES:
+        sampled, hits = kernel.block_counts(blocks, _stop_wordset(code, kernel), body, words,
+                                            stop_ratio, out, 400, 3000)
+        if not sampled or hits >= 0.1 * sampled:
+            return code
+        stop_ratio[:] = 0.0
+    sampled, counts = kernel.sample_counts(blocks, 400, 3000, _detector_wordset(kernel),
+                                           len(LANGUAGES))
+    lang = _best_detected(counts, sampled)
+    kernel.block_counts(blocks, _stop_wordset(lang, kernel), body, words, stop_ratio, out)
+    return lang
 
 
 def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -120,11 +188,12 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
 class PageFeatures:
     """The feature matrix of one page plus the columns later stages reuse."""
 
-    __slots__ = ("matrix", "words", "markup", "parents", "lang", "stopword_ratio", "jsonld_overlap")
+    __slots__ = ("matrix", "words", "markup", "parents", "lang", "stopword_ratio", "jsonld_overlap",
+                 "page")
 
     def __init__(self, matrix: np.ndarray, words: np.ndarray, markup: list[tuple[str, ...]],
                  parents: list[str], lang: str, stopword_ratio: np.ndarray,
-                 jsonld_overlap: np.ndarray | None) -> None:
+                 jsonld_overlap: np.ndarray | None, page: PageMarkup | None = None) -> None:
         self.matrix = matrix
         self.words = words
         self.markup = markup
@@ -132,13 +201,22 @@ class PageFeatures:
         self.lang = lang
         self.stopword_ratio = stopword_ratio
         self.jsonld_overlap = jsonld_overlap
+        self.page = page  # the compiled path's markup masks and path tree (None in pure Python)
 
 
 def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageFeatures:
     """The feature matrix (blocks x FEATURES) of a segmented HTML page."""
+    kernel = compiled("detect._content")
+    if kernel is not None:
+        return page_features_compiled(doc, vocab or load_vocabulary(), kernel)
+    return page_features_pure(doc, vocab)
+
+
+def page_features_pure(doc: Document, vocab: MarkupVocabulary | None = None) -> PageFeatures:
+    """``page_features`` in plain Python: the reference the compiled path must match."""
     blocks = doc.blocks
     n = len(blocks)
-    markup, inner = block_markup(doc, vocab or load_vocabulary())
+    markup, inner = block_markup_pure(doc, vocab or load_vocabulary())
     token_lists = [TOKEN_RE.findall(b.text.lower()) for b in blocks]
     all_tokens = [t for toks in token_lists[: min(n, 400)] for t in toks]
     lang = pick_language(str(doc.metadata.get("lang", "")), all_tokens)
@@ -214,8 +292,78 @@ def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageF
     return PageFeatures(X, words, markup, parents, lang, stop_ratio, overlap)
 
 
-def _context(X: np.ndarray, words: np.ndarray, parents: list[str]) -> None:
-    """Fill the neighbour-window and same-parent columns from the block columns."""
+@functools.cache
+def _log1p_table() -> np.ndarray:
+    """``np.log1p(k)`` for counts below 65536, as numpy computes it on an array (the same value
+    as on one number: tests/detect/test_content_speedups.py checks both)."""
+    return np.log1p(np.arange(65536, dtype=np.float64))
+
+
+def _log1p_one(k: int) -> float:
+    return float(np.log1p(k))
+
+
+@functools.cache
+def _column_maps(classes: tuple[str, ...]) -> tuple[Any, ...]:
+    """Column indices the compiled row filler needs, per markup class bit and ancestor bit."""
+    col = _COL
+    mk = np.array([col.get(f"mk_{c}", -1) if c in _MARKUP else -1 for c in classes], dtype=np.intp)
+    inner = np.array([col[f"inner_{c}"] if c in _INNER else -1 for c in classes], dtype=np.intp)
+    anc = np.array([col[f"in_{t}"] for t in _ANCESTORS], dtype=np.intp)
+    tags = {tag: col[f"tag_{group}"] for tag, group in _TAG_GROUPS.items()}
+    flags = (col["widget"], col["widget_score"], col["repeated"], col["repeat_of_title"],
+             col["is_title"])
+    return mk, inner, anc, tags, flags
+
+
+@functools.cache
+def _context_columns() -> np.ndarray:
+    """The columns the compiled ``context`` kernel reads and fills, in its order."""
+    names = ("log_words", "link_density", "stopword_ratio", "win2_words", "win2_link",
+             "win2_stop", "win6_words", "win6_link", "win6_stop", "prev_words", "next_words",
+             "prev_link", "next_link", "grp_size", "grp_link", "grp_words", "grp_stop")
+    return np.array([_COL[name] for name in names], dtype=np.intp)
+
+
+def page_features_compiled(doc: Document, vocab: MarkupVocabulary, kernel: Any) -> PageFeatures:
+    """``page_features`` with the per-block loops in the compiled ``kernel`` (same matrix)."""
+    blocks = doc.blocks
+    n = len(blocks)
+    page = markup_bits(doc, vocab, kernel, _ANCESTORS)
+    markup = page.tuples()
+    body = (doc.metadata.get("jsonld") or {}).get("articleBody") or ""
+    body_tokens = frozenset(kernel.tokens(body)) if len(body) >= 200 else frozenset()
+
+    X = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    words = np.zeros(n)
+    stop_ratio = np.zeros(n)
+    overlap = np.zeros(n) if body_tokens else None
+    lang = _stop_counts_compiled(str(doc.metadata.get("lang", "")), blocks, kernel, words,
+                                 stop_ratio, kernel.WordSet(body_tokens) if body_tokens else None,
+                                 overlap)
+    mk, inner, anc, tags, flags = _column_maps(vocab.classes)
+    kernel.fill_rows(X, blocks, words, stop_ratio, page.found, page.inner, page.anc >> 32, flags,
+                     mk, inner, anc, tags, _SENTENCE_END, _log1p_table(), _log1p_one)
+    col = _COL
+    parent_of = page.parent[page.block_node]
+    nodes = page.nodes
+    parents = [nodes[j] if j >= 0 else "" for j in parent_of.tolist()]
+    if overlap is not None:
+        X[:, col["jsonld_page"]] = 1.0
+        X[:, col["jsonld_overlap"]] = overlap
+    total = words.sum()
+    X[:, col["log_page_words"]] = np.log1p(total)
+    if total:
+        X[:, col["page_share"]] = np.sqrt(words / total)
+    if n:
+        kernel.context(X, words, page.group, _context_columns(), _log1p_table(), _log1p_one)
+    return PageFeatures(X, words, markup, parents, lang, stop_ratio, overlap, page)
+
+
+def _context(X: np.ndarray, words: np.ndarray, parents: list[str],
+             groups: np.ndarray | None = None) -> None:
+    """Fill the neighbour-window and same-parent columns from the block columns (``groups``, when
+    given, labels each block's parent: any labels that tell parents apart give the same sums)."""
     col = _COL
     lw, ld, sw = X[:, col["log_words"]], X[:, col["link_density"]], X[:, col["stopword_ratio"]]
     for radius, tag in ((2, "win2"), (6, "win6")):
@@ -226,9 +374,12 @@ def _context(X: np.ndarray, words: np.ndarray, parents: list[str]) -> None:
     X[:-1, col["next_words"]] = lw[1:]
     X[1:, col["prev_link"]] = ld[:-1]
     X[:-1, col["next_link"]] = ld[1:]
-    ids: dict[str, int] = {}
-    inverse = np.fromiter((ids.setdefault(p, len(ids)) for p in parents), dtype=np.intp,
-                          count=len(parents))
+    if groups is None:
+        ids: dict[str, int] = {}
+        inverse = np.fromiter((ids.setdefault(p, len(ids)) for p in parents), dtype=np.intp,
+                              count=len(parents))
+    else:
+        inverse = groups
     size = np.bincount(inverse)
     w = words + 1.0
     wsum = np.bincount(inverse, weights=w)

@@ -12,7 +12,11 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
+import numpy as np
+
+from unboil._compiled import compiled
 from unboil.document import Document
 
 if sys.version_info >= (3, 11):
@@ -84,13 +88,18 @@ def load_vocabulary() -> MarkupVocabulary:
     )
 
 
-def _role_paths(doc: Document, vocab: MarkupVocabulary) -> dict[str, tuple[str, ...]]:
-    """Element path -> classes named by its ``role`` / ``itemprop`` attributes."""
+def _role_paths(doc: Document, vocab: MarkupVocabulary, kernel: Any = None) -> dict[str, tuple[str, ...]]:
+    """Element path -> classes named by its ``role`` / ``itemprop`` attributes.
+
+    The compiled ``kernel`` looks only at the blocks' elements and their ancestors (a C walk up
+    the tree, no XPath): a marked element elsewhere has a path that is no prefix of any block's
+    path, so it never adds a class, and both ways give every block the same classes.
+    """
     root = doc.root
     if root is None:
         return {}
     try:
-        marked = root.xpath(_ROLE_XPATH)
+        marked = kernel.role_ancestors(doc.blocks) if kernel is not None else root.xpath(_ROLE_XPATH)
     except Exception:  # noqa: BLE001 - a broken tree only loses this evidence
         return {}
     if not marked:
@@ -114,6 +123,17 @@ def block_markup(
     classes named *inside* the nearest content marker (tokens before the first "content" or
     "article" token, innermost first): boilerplate nested in the article, such as its comments."""
     vocab = vocab or load_vocabulary()
+    kernel = compiled("detect._content")
+    if kernel is not None:
+        bits = markup_bits(doc, vocab, kernel)
+        return bits.tuples(), bits.inner_sets()
+    return block_markup_pure(doc, vocab)
+
+
+def block_markup_pure(
+    doc: Document, vocab: MarkupVocabulary
+) -> tuple[list[tuple[str, ...]], list[frozenset[str]]]:
+    """``block_markup`` in plain Python: the reference the compiled path must match."""
     token_cache: dict[str, tuple[str, ...]] = {}
     by_tokens: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {}
     by_tags: dict[tuple[str, ...], frozenset[str]] = {}
@@ -182,3 +202,135 @@ def annotate_markup(doc: Document, vocab: MarkupVocabulary | None = None) -> lis
     for block, names in zip(doc.blocks, classes):
         block.signals["markup"] = names
     return classes
+
+
+class _Bits:
+    """Per vocabulary (and ancestor-tag list): each class as one bit, and memos shared by pages.
+
+    The memos are pure functions of their keys (a class/id token, a tag, a bit mask), so sharing
+    them across pages never changes a result; the token memo is cleared when it grows large.
+    """
+
+    __slots__ = ("vocab", "classes", "bit", "marker", "ancestors", "token_memo", "tag_memo",
+                 "tuple_memo", "set_memo")
+
+    def __init__(self, vocab: MarkupVocabulary, ancestors: tuple[str, ...]) -> None:
+        self.vocab = vocab
+        self.classes = vocab.classes
+        self.bit = {name: 1 << k for k, name in enumerate(vocab.classes)}
+        self.marker = self.bit.get("content", 0) | self.bit.get("article", 0)
+        self.ancestors = {tag: 1 << (32 + k) for k, tag in enumerate(ancestors)}
+        self.token_memo: dict[str, int] = {}
+        self.tag_memo: dict[str, int] = {}
+        self.tuple_memo: dict[int, tuple[str, ...]] = {}
+        self.set_memo: dict[int, frozenset[str]] = {}
+
+    def token_mask(self, token: str) -> int:
+        """The class bits one class/id token names."""
+        bit = self.bit
+        mask = 0
+        for name in self.vocab.token_classes(token):
+            mask |= bit[name]
+        return mask
+
+    def tag_mask(self, tag: str) -> int:
+        """The class bits a tag names, plus its ancestor-column bit (above bit 32)."""
+        bit = self.bit
+        mask = self.ancestors.get(tag, 0)
+        for name in self.vocab.tags.get(tag, ()):
+            mask |= bit[name]
+        return mask
+
+    def names(self, mask: int) -> tuple[str, ...]:
+        """The sorted class names of a mask."""
+        hit = self.tuple_memo.get(mask)
+        if hit is None:
+            hit = self.tuple_memo[mask] = tuple(sorted(
+                name for k, name in enumerate(self.classes) if mask >> k & 1))
+        return hit
+
+    def name_set(self, mask: int) -> frozenset[str]:
+        """The class names of a mask, as a set."""
+        hit = self.set_memo.get(mask)
+        if hit is None:
+            hit = self.set_memo[mask] = frozenset(self.names(mask))
+        return hit
+
+
+_BITS: dict[tuple[int, tuple[str, ...]], _Bits] = {}
+
+
+def _bits_for(vocab: MarkupVocabulary, ancestors: tuple[str, ...]) -> _Bits:
+    key = (id(vocab), ancestors)
+    bits = _BITS.get(key)
+    if bits is None or bits.vocab is not vocab:
+        if len(vocab.classes) > 32 or len(ancestors) > 30:
+            raise ValueError("markup bit masks hold at most 32 classes and 30 ancestor tags")
+        if len(_BITS) >= 16:
+            _BITS.clear()
+        bits = _BITS[key] = _Bits(vocab, ancestors)
+    elif len(bits.token_memo) >= 100_000:
+        bits.token_memo.clear()
+    return bits
+
+
+class PageMarkup:
+    """A page's markup classes as bit masks, with the element-path tree they were read along."""
+
+    __slots__ = ("bits", "found", "inner", "anc", "nodes", "block_node", "parent", "order",
+                 "length", "group")
+
+    def __init__(self, bits: _Bits, found: np.ndarray, inner: np.ndarray, anc: np.ndarray,
+                 nodes: list[str], block_node: np.ndarray, parent: np.ndarray,
+                 order: np.ndarray, length: np.ndarray, group: np.ndarray) -> None:
+        self.bits = bits
+        self.found = found  # class bits per block, from tokens, tags and roles
+        self.inner = inner  # class bits named before the first content marker
+        self.anc = anc  # ancestor-tag bits (above bit 32) per block
+        self.nodes = nodes  # element paths: the blocks' and all their ancestors'
+        self.block_node = block_node  # node of each block
+        self.parent = parent  # parent node of each node, -1 at the top
+        self.order = order  # nodes deepest first, ties in node order
+        self.length = length  # length of each node's path
+        self.group = group  # each block's parent element, numbered by first appearance
+
+    def tuples(self) -> list[tuple[str, ...]]:
+        """The ``markup`` signal of every block."""
+        names = self.bits.names
+        return [names(m) for m in self.found.tolist()]
+
+    def inner_sets(self) -> list[frozenset[str]]:
+        """The inner classes of every block, as ``block_markup`` returns them."""
+        name_set = self.bits.name_set
+        return [name_set(m) for m in self.inner.tolist()]
+
+
+def markup_bits(doc: Document, vocab: MarkupVocabulary, kernel: Any,
+                ancestors: tuple[str, ...] = ()) -> PageMarkup:
+    """``block_markup`` as bit masks, computed by the compiled ``kernel`` (same classes)."""
+    bits = _bits_for(vocab, ancestors)
+    blocks = doc.blocks
+    n = len(blocks)
+    found = np.zeros(n, dtype=np.int64)
+    inner = np.zeros(n, dtype=np.int64)
+    anc = np.zeros(n, dtype=np.int64)
+    kernel.markup_masks(blocks, bits.token_memo, bits.token_mask, bits.tag_memo, bits.tag_mask,
+                        bits.marker, found, inner, anc)
+    found &= 0xFFFFFFFF
+    nodes, index, block_node, parent, order, length, group = kernel.path_tree([b.path for b in blocks])
+    role_paths = _role_paths(doc, vocab, kernel)
+    if role_paths:
+        own = np.zeros(len(nodes), dtype=np.int64)
+        for path, names in role_paths.items():
+            j = index.get(path)
+            if j is not None:
+                for name in names:
+                    own[j] |= bits.bit[name]
+        if own.any():
+            # a block with no path (never from HTML) has no role entry to inherit
+            rooted = np.fromiter((bool(b.path) for b in blocks), dtype=bool, count=n)
+            roles = np.zeros(n, dtype=np.int64)
+            kernel.subtree_or(own, block_node, parent, roles)
+            found |= np.where(rooted, roles, 0)
+    return PageMarkup(bits, found, inner, anc, nodes, block_node, parent, order, length,
+                      group)

@@ -1,0 +1,1080 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled kernels of the density and content stages.
+
+Every function here has a pure-Python twin in density.py, markup.py, features.py or content.py
+that gives the same results (tests/detect/test_content_speedups.py compares them on real pages);
+these only remove the per-block interpreter work: tokenising, counting, walking the tree.
+"""
+
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.object cimport PyObject
+from cpython.set cimport PySet_Contains
+from cpython.unicode cimport Py_UNICODE_ISALNUM
+from libc.math cimport fabs, floor, nearbyint
+from libc.stdlib cimport free, realloc
+from libc.string cimport strcmp
+
+cimport lxml.includes.etreepublic as cetree
+from lxml.includes cimport tree
+
+cdef extern from "Python.h":
+    PyObject* PyTuple_GET_ITEM(object, Py_ssize_t)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    int PyUnicode_KIND(object)
+    void* PyUnicode_DATA(object)
+    Py_UCS4 PyUnicode_READ(int, void*, Py_ssize_t)
+    bint PyUnicode_IS_ASCII(object)
+
+import numpy as np
+
+cetree.import_lxml__etree()
+
+cdef unsigned char _ASCII_WORD[128]
+for _c in range(128):
+    _ASCII_WORD[_c] = (48 <= _c <= 57) or (65 <= _c <= 90) or (97 <= _c <= 122) or _c == 95
+
+
+cdef inline bint _is_word(Py_UCS4 ch) noexcept:
+    """re's \\w on str patterns: alphanumeric (Py_UNICODE_ISALNUM) or underscore."""
+    if ch < 128:
+        return _ASCII_WORD[ch]
+    return Py_UNICODE_ISALNUM(ch)
+
+
+cdef Py_ssize_t _count_tokens(str text) noexcept:
+    """How many \\w+ runs ``text`` holds."""
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(text), count = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef bint inside = False, w
+    for i in range(n):
+        w = _is_word(PyUnicode_READ(kind, data, i))
+        if w and not inside:
+            count += 1
+        inside = w
+    return count
+
+
+cpdef list tokens(str text):
+    """``TOKEN_RE.findall(text.lower())``: the lowercased \\w+ tokens of ``text``."""
+    cdef str low = text.lower()
+    cdef Py_ssize_t i, start = -1, n = PyUnicode_GET_LENGTH(low)
+    cdef int kind = PyUnicode_KIND(low)
+    cdef void* data = PyUnicode_DATA(low)
+    cdef list out = []
+    for i in range(n):
+        if _is_word(PyUnicode_READ(kind, data, i)):
+            if start < 0:
+                start = i
+        elif start >= 0:
+            out.append(low[start:i])
+            start = -1
+    if start >= 0:
+        out.append(low[start:n])
+    return out
+
+
+cpdef object round4(double x):
+    """``round(x, 4)`` exactly: a fast path away from decimal ties, Python's own round near one."""
+    cdef double y, f
+    if fabs(x) < 1e4:
+        y = x * 10000.0
+        f = y - floor(y)
+        if fabs(f - 0.5) > 1e-6:
+            return nearbyint(y) / 10000.0
+    return round(x, 4)
+
+
+def density(list blocks, const unsigned char[::1] flags, object astral):
+    """Write words, chars, position and punct_ratio on every block (density.py's loop).
+
+    ``flags`` holds, per BMP code point, 1 for punctuation or symbol and 2 for white space (as
+    density's regexes classify it), 4 for a word character and 8 when lowercasing changes the
+    character's length or word-ness; ``astral(ch)`` gives the first two for code points above
+    U+FFFF. Words are counted on the text itself unless an 8-flagged or astral character makes
+    ``text.lower()`` tokenise differently; then on the lowered text, as the pure path does.
+    """
+    cdef Py_ssize_t n = len(blocks), last = max(n - 1, 1), i, length, punct, space, words
+    cdef int kind
+    cdef void* data
+    cdef const unsigned char* latin
+    cdef Py_UCS4 ch
+    cdef unsigned char f
+    cdef bint inside, word, redo
+    cdef str text
+    cdef dict sig
+    for b in blocks:
+        text = b.text
+        length = PyUnicode_GET_LENGTH(text)
+        kind = PyUnicode_KIND(text)
+        data = PyUnicode_DATA(text)
+        punct = space = words = 0
+        inside = redo = False
+        if kind == 1:
+            latin = <const unsigned char*>data
+            for i in range(length):
+                f = flags[latin[i]]
+                punct += f & 1
+                space += (f >> 1) & 1
+                word = (f >> 2) & 1
+                if word and not inside:
+                    words += 1
+                inside = word
+        else:
+            for i in range(length):
+                ch = PyUnicode_READ(kind, data, i)
+                if ch <= 0xFFFF:
+                    f = flags[ch]
+                else:
+                    f = astral(<long>ch) | 8
+                punct += f & 1
+                space += (f >> 1) & 1
+                if f & 8:
+                    redo = True
+                word = (f >> 2) & 1
+                if word and not inside:
+                    words += 1
+                inside = word
+            if redo:
+                words = _count_tokens(text.lower())
+        sig = b.signals
+        sig["words"] = words
+        sig["chars"] = length
+        sig["position"] = b.index / last if n > 1 else 0.0
+        sig["punct_ratio"] = round4(punct / <double>(length - space)) if length - space > 0 else 0.0
+
+
+def count_in(list items, object members):
+    """How many of ``items`` are in the set ``members``."""
+    cdef Py_ssize_t count = 0
+    for item in items:
+        if PySet_Contains(members, item):
+            count += 1
+    return count
+
+
+def role_elements(root):
+    """Every element of ``root``'s document with a ``role`` or ``itemprop`` attribute, in document
+    order: what the XPath ``//*[@role or @itemprop]`` selects, without the XPath engine."""
+    cdef cetree._Element el = root
+    cdef tree.xmlNode* top = <tree.xmlNode*>el._c_node.doc
+    cdef tree.xmlNode* node
+    cdef tree.xmlAttr* attr
+    cdef list out = []
+    if top is NULL:
+        return out
+    node = top.children
+    while node is not NULL:
+        if node.type == tree.XML_ELEMENT_NODE:
+            attr = node.properties
+            while attr is not NULL:
+                if attr.ns is NULL and (strcmp(<const char*>attr.name, b"role") == 0
+                                        or strcmp(<const char*>attr.name, b"itemprop") == 0):
+                    out.append(cetree.elementFactory(el._doc, node))
+                    break
+                attr = attr.next
+            if node.children is not NULL:
+                node = node.children
+                continue
+        while node.next is NULL:
+            node = node.parent
+            if node is NULL or node is top:
+                return out
+        node = node.next
+    return out
+
+
+cdef long long _lookup(dict memo, object key, object compute) except? -1:
+    cdef PyObject* hit = PyDict_GetItem(memo, key)
+    if hit is not NULL:
+        return <long long><object>hit
+    value = compute(key)
+    PyDict_SetItem(memo, key, value)
+    return value
+
+
+def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo, object tag_mask,
+                 long long marker, long long[::1] found_out, long long[::1] inner_out,
+                 long long[::1] anc_out):
+    """Per block: the class bits named by its class/id tokens and tags (``found_out``), those named
+    before its first content marker (``inner_out``) and its ancestors' tag bits (``anc_out``).
+
+    Consecutive blocks share their common ancestors' tokens (the same string objects at the end
+    of the tuple) and tags (the start of ``ancestors``), so only the new part of each is read.
+    """
+    cdef Py_ssize_t cap_t = 0, cap_a = 0, L, M = 0, k, j, A, PA = 0, i = 0
+    cdef long long* cum = NULL
+    cdef long long* inn = NULL
+    cdef long long* pcum = NULL
+    cdef long long* pinn = NULL
+    cdef long long* acum = NULL
+    cdef long long* pacum = NULL
+    cdef long long* swap
+    cdef long long m
+    cdef tuple toks, prev = (), anc, panc = ()
+    try:
+        for b in blocks:
+            toks = b.class_tokens
+            L = len(toks)
+            if L + 1 > cap_t:
+                cap_t = 2 * (L + 1)
+                cum = <long long*>realloc(cum, cap_t * sizeof(long long))
+                inn = <long long*>realloc(inn, cap_t * sizeof(long long))
+                pcum = <long long*>realloc(pcum, cap_t * sizeof(long long))
+                pinn = <long long*>realloc(pinn, cap_t * sizeof(long long))
+                if cum is NULL or inn is NULL or pcum is NULL or pinn is NULL:
+                    raise MemoryError()
+            k = 0  # compare borrowed pointers: touching the strings would cost a cache miss each
+            while k < L and k < M and (PyTuple_GET_ITEM(toks, L - 1 - k)
+                                       == PyTuple_GET_ITEM(prev, M - 1 - k)):
+                k += 1
+            cum[L] = 0
+            inn[L] = 0
+            if k:
+                cum[L - k] = pcum[M - k]
+                inn[L - k] = pinn[M - k]
+            for j in range(L - k - 1, -1, -1):
+                m = _lookup(token_memo, toks[j], token_mask)
+                cum[j] = cum[j + 1] | m
+                inn[j] = 0 if m & marker else (m | inn[j + 1])
+            found_out[i] = cum[0]
+            inner_out[i] = inn[0]
+            # keep the full arrays for the next block: positions below L - k were just filled,
+            # the shared tail must be copied (it lives in the previous buffers)
+            for j in range(L - k + 1, L):
+                cum[j] = pcum[j - L + M]
+                inn[j] = pinn[j - L + M]
+            swap = cum; cum = pcum; pcum = swap
+            swap = inn; inn = pinn; pinn = swap
+            prev = toks
+            M = L
+
+            anc = b.signals.get("ancestors", ())
+            A = len(anc)
+            if A + 1 > cap_a:
+                cap_a = 2 * (A + 1)
+                acum = <long long*>realloc(acum, cap_a * sizeof(long long))
+                pacum = <long long*>realloc(pacum, cap_a * sizeof(long long))
+                if acum is NULL or pacum is NULL:
+                    raise MemoryError()
+            k = 0
+            while k < A and k < PA and PyTuple_GET_ITEM(anc, k) == PyTuple_GET_ITEM(panc, k):
+                k += 1
+            acum[0] = 0
+            for j in range(1, k + 1):
+                acum[j] = pacum[j]
+            for j in range(k, A):
+                acum[j + 1] = acum[j] | _lookup(tag_memo, anc[j], tag_mask)
+            anc_out[i] = acum[A]
+            found_out[i] |= acum[A] | _lookup(tag_memo, b.tag, tag_mask)
+            swap = acum; acum = pacum; pacum = swap
+            panc = anc
+            PA = A
+            i += 1
+    finally:
+        free(cum); free(inn); free(pcum); free(pinn); free(acum); free(pacum)
+
+
+cdef inline Py_ssize_t _last_slash(str p) noexcept:
+    cdef Py_ssize_t i = PyUnicode_GET_LENGTH(p) - 1
+    cdef int kind = PyUnicode_KIND(p)
+    cdef void* data = PyUnicode_DATA(p)
+    while i >= 0 and PyUnicode_READ(kind, data, i) != 47:
+        i -= 1
+    return i
+
+
+def path_tree(list paths):
+    """The element paths of a page's blocks and all their ancestors, in the order
+    ``best_container`` meets them: (node paths, path -> node, node of each block, parent node of
+    each node or -1, the nodes deepest first (stable), each node path's length, each block's
+    parent as a dense label numbered by first appearance)."""
+    cdef dict index = {}
+    cdef list nodes = []
+    cdef list parents = []
+    cdef Py_ssize_t n = len(paths), i, j, nb, cut, N, d, maxd = 0, slot, child, x
+    cdef str p, probe
+    cdef PyObject* hit
+    block_node = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] bn = block_node
+    for i in range(n):
+        p = paths[i]
+        hit = PyDict_GetItem(index, p)
+        if hit is NULL:
+            j = len(nodes)
+            index[p] = j
+            nodes.append(p)
+        else:
+            j = <object>hit
+        bn[i] = j
+    nb = len(nodes)
+    parents = [-1] * nb
+    # every ancestor of a block path, walking up until a known one (best_container's order);
+    # a path's parent is the text before its last "/" ("" -- no parent -- when that is empty)
+    for i in range(nb):
+        p = nodes[i]
+        child = i
+        cut = _last_slash(p)
+        while cut > 0:
+            probe = p[:cut]
+            hit = PyDict_GetItem(index, probe)
+            if hit is not NULL:
+                parents[child] = <object>hit
+                break
+            j = len(nodes)
+            index[probe] = j
+            nodes.append(probe)
+            parents.append(-1)
+            parents[child] = j
+            child = j
+            p = probe
+            cut = _last_slash(p)
+    N = len(nodes)
+    parent = np.asarray(parents, dtype=np.intp)
+    length = np.empty(N, dtype=np.intp)
+    order = np.empty(N, dtype=np.intp)
+    group = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] par = parent, ln = length, od = order, gr = group
+    cdef Py_ssize_t* depth = <Py_ssize_t*>realloc(NULL, (N + 1) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* start = NULL
+    if depth is NULL:
+        raise MemoryError()
+    try:
+        for i in range(N):
+            ln[i] = PyUnicode_GET_LENGTH(<str>nodes[i])
+            depth[i] = -1
+        # depth = number of "/": one more than the parent's (the part after the last "/" holds
+        # none), counted outright at the top; ``start`` first serves as the climbing chain
+        start = <Py_ssize_t*>realloc(NULL, (N + 1) * sizeof(Py_ssize_t))
+        if start is NULL:
+            raise MemoryError()
+        for i in range(N):
+            if depth[i] >= 0:
+                continue
+            x = i
+            d = 0
+            while depth[x] < 0 and par[x] >= 0:
+                start[d] = x
+                d += 1
+                x = par[x]
+            if depth[x] < 0:
+                depth[x] = _count_slashes(nodes[x])
+            slot = depth[x]
+            for j in range(d - 1, -1, -1):
+                slot += 1
+                depth[start[j]] = slot
+        free(start)
+        start = NULL
+        for i in range(N):
+            if depth[i] > maxd:
+                maxd = depth[i]
+        # deepest first, ties in node order: sorted(..., key=depth, reverse=True) is stable
+        start = <Py_ssize_t*>realloc(NULL, (maxd + 2) * sizeof(Py_ssize_t))
+        if start is NULL:
+            raise MemoryError()
+        for d in range(maxd + 2):
+            start[d] = 0
+        for i in range(N):
+            start[maxd - depth[i] + 1] += 1
+        for d in range(1, maxd + 2):
+            start[d] += start[d - 1]
+        for i in range(N):
+            slot = maxd - depth[i]
+            od[start[slot]] = i
+            start[slot] += 1
+        # each block's parent element as a dense label, numbered by first appearance
+        for i in range(N + 1):
+            depth[i] = -1
+        d = 0
+        for i in range(n):
+            j = par[bn[i]]
+            if j < 0:
+                j = N  # blocks at the top (no parent) share one label
+            if depth[j] < 0:
+                depth[j] = d
+                d += 1
+            gr[i] = depth[j]
+    finally:
+        free(depth)
+        free(start)
+    return nodes, index, block_node, parent, order, length, group
+
+
+cdef Py_ssize_t _count_slashes(str p) noexcept:
+    cdef Py_ssize_t i, c = 0, n = PyUnicode_GET_LENGTH(p)
+    cdef int kind = PyUnicode_KIND(p)
+    cdef void* data = PyUnicode_DATA(p)
+    for i in range(n):
+        if PyUnicode_READ(kind, data, i) == 47:
+            c += 1
+    return c
+
+
+def best_node(const double[::1] mass, const Py_ssize_t[::1] block_node,
+              const Py_ssize_t[::1] parent, const Py_ssize_t[::1] order,
+              const Py_ssize_t[::1] length):
+    """``best_container`` over a ``path_tree``: the node with the largest subtree mass (-1 if none),
+    with the same summation order and tie-breaks."""
+    cdef Py_ssize_t n = mass.shape[0], N = parent.shape[0], i, j, p, best = -1
+    cdef double best_total = 0.0, t
+    cdef double* sub = <double*>realloc(NULL, (N + 1) * sizeof(double))
+    if sub is NULL:
+        raise MemoryError()
+    try:
+        for j in range(N):
+            sub[j] = 0.0
+        for i in range(n):
+            sub[block_node[i]] = sub[block_node[i]] + mass[i]
+        for i in range(N):
+            j = order[i]
+            p = parent[j]
+            if p >= 0:
+                sub[p] += sub[j]
+        for j in range(N):
+            t = sub[j]
+            if t > best_total or (t == best_total and best >= 0 and length[best] > 0
+                                  and length[j] > length[best]):
+                best = j
+                best_total = t
+        return best
+    finally:
+        free(sub)
+
+
+def inside_node(Py_ssize_t best, const Py_ssize_t[::1] block_node, const Py_ssize_t[::1] parent,
+                unsigned char[::1] out):
+    """Mark the blocks whose node is ``best`` or below it."""
+    cdef Py_ssize_t i, x
+    for i in range(block_node.shape[0]):
+        x = block_node[i]
+        while x >= 0 and x != best:
+            x = parent[x]
+        out[i] = x == best
+
+
+def ratios(list token_lists, object stop, object body, double[::1] words, double[::1] stop_ratio,
+           double[::1] overlap):
+    """Per block: its word count, the share of its tokens in ``stop`` and (when ``body`` is not
+    None) the share in ``body``, the page's JSON-LD article words."""
+    cdef Py_ssize_t i = 0, nw, hits, shared
+    cdef list toks
+    for toks in token_lists:
+        nw = len(toks)
+        words[i] = nw
+        if nw:
+            hits = 0
+            for t in toks:
+                if PySet_Contains(stop, t):
+                    hits += 1
+            stop_ratio[i] = hits / <double>nw
+            if body is not None:
+                shared = 0
+                for t in toks:
+                    if PySet_Contains(body, t):
+                        shared += 1
+                overlap[i] = shared / <double>nw
+        i += 1
+
+
+def subtree_or(const long long[::1] own, const Py_ssize_t[::1] block_node,
+               const Py_ssize_t[::1] parent, long long[::1] out):
+    """OR into ``out`` the bits ``own`` gives each block's node and its ancestors."""
+    cdef Py_ssize_t i, x
+    cdef long long m
+    for i in range(block_node.shape[0]):
+        x = block_node[i]
+        m = 0
+        while x >= 0:
+            m |= own[x]
+            x = parent[x]
+        out[i] |= m
+
+
+def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const double[::1] stop_ratio,
+              const long long[::1] found, const long long[::1] inner, const long long[::1] anc,
+              tuple cols, const Py_ssize_t[::1] mk_cols, const Py_ssize_t[::1] inner_cols,
+              const Py_ssize_t[::1] anc_cols, dict tag_cols, object sentence_end, const double[::1] log1p,
+              object log1p_slow):
+    """The per-block columns of ``page_features`` (its main loop), row by row into ``X``."""
+    cdef Py_ssize_t n = len(blocks), last = max(n - 1, 1), i = 0, k, nw, nl, c
+    cdef Py_ssize_t c_widget = cols[0], c_score = cols[1], c_rep = cols[2], c_rt = cols[3]
+    cdef Py_ssize_t c_title = cols[4]
+    cdef Py_ssize_t nlog = log1p.shape[0], nmk = mk_cols.shape[0], ninner = inner_cols.shape[0]
+    cdef Py_ssize_t nanc = anc_cols.shape[0]
+    cdef double ld, pos
+    cdef long long m
+    cdef dict sig
+    cdef str text
+    cdef PyObject* hit
+    for b in blocks:
+        nw = <Py_ssize_t>words[i]
+        sig = b.signals
+        text = b.text
+        X[i, 0] = log1p[nw] if nw < nlog else log1p_slow(nw)
+        ld = b.link_density
+        X[i, 1] = ld
+        X[i, 2] = ld >= 0.5
+        if nw:
+            X[i, 3] = stop_ratio[i]
+        X[i, 4] = sig.get("punct_ratio", 0.0)
+        X[i, 5] = nw <= 3
+        nl = PyUnicode_GET_LENGTH(text)
+        X[i, 6] = nl > 0 and PySet_Contains(sentence_end, text[nl - 1:]) == 1
+        nl = len(b.links)
+        X[i, 7] = log1p[nl] if nl < nlog else log1p_slow(nl)
+        pos = i / <double>last
+        X[i, 8] = pos
+        X[i, 9] = 4 * pos * (1 - pos)
+        X[i, 10] = min(len(sig.get("ancestors", ())), 40) / 10.0
+        hit = PyDict_GetItem(tag_cols, b.tag)
+        if hit is not NULL:
+            X[i, <Py_ssize_t><object>hit] = 1.0
+        m = anc[i]
+        for k in range(nanc):
+            if m >> k & 1:
+                X[i, anc_cols[k]] = 1.0
+        m = found[i]
+        for k in range(nmk):
+            if m >> k & 1:
+                c = mk_cols[k]
+                if c >= 0:
+                    X[i, c] = 1.0
+        m = inner[i]
+        for k in range(ninner):
+            if m >> k & 1:
+                c = inner_cols[k]
+                if c >= 0:
+                    X[i, c] = 1.0
+        X[i, c_widget] = 1.0 if sig.get("widget") else 0.0
+        X[i, c_score] = sig.get("widget_score", 0.0)
+        X[i, c_rep] = 1.0 if (sig.get("repeat_size") or 1) > 1 else 0.0
+        X[i, c_rt] = 1.0 if sig.get("repeat_of_title") else 0.0
+        X[i, c_title] = 1.0 if sig.get("is_title") else 0.0
+        i += 1
+
+
+def write_content(list blocks, list markup, const double[::1] stop_ratio, object overlap,
+                  const double[::1] score, double threshold):
+    """annotate_content's last loop: the per-block signals from the computed columns."""
+    cdef Py_ssize_t i = 0
+    cdef const double[::1] ov
+    cdef bint has_overlap = overlap is not None
+    cdef dict sig
+    cdef double s
+    if has_overlap:
+        ov = overlap
+    for b in blocks:
+        sig = b.signals
+        sig["markup"] = markup[i]
+        sig["stopword_ratio"] = round4(stop_ratio[i])
+        if has_overlap:
+            sig["jsonld_overlap"] = round4(ov[i])
+        s = score[i]
+        sig["content_score"] = round4(s)
+        sig["in_main"] = s >= threshold
+        i += 1
+
+
+def page_tokens(list blocks):
+    """``tokens(b.text)`` of every block."""
+    return [tokens(b.text) for b in blocks]
+
+
+def detect_counts(list sample, dict masks, Py_ssize_t nlang):
+    """Per language bit of ``masks`` (word -> bits), how many of ``sample`` it holds."""
+    cdef Py_ssize_t k
+    cdef long long m
+    cdef PyObject* hit
+    counts = [0] * nlang
+    cdef Py_ssize_t* c = <Py_ssize_t*>realloc(NULL, (nlang + 1) * sizeof(Py_ssize_t))
+    if c is NULL:
+        raise MemoryError()
+    try:
+        for k in range(nlang):
+            c[k] = 0
+        for t in sample:
+            hit = PyDict_GetItem(masks, t)
+            if hit is not NULL:
+                m = <long long><object>hit
+                for k in range(nlang):
+                    if m >> k & 1:
+                        c[k] += 1
+        for k in range(nlang):
+            counts[k] = c[k]
+    finally:
+        free(c)
+    return counts
+
+
+def role_ancestors(list blocks):
+    """The elements carrying a ``role`` or ``itemprop`` attribute among the blocks' elements and
+    their ancestors, each once (the only ones whose path can prefix a block's path)."""
+    cdef Py_ssize_t cap = 1024, used = 0, h, mask
+    cdef size_t* seen = <size_t*>realloc(NULL, cap * sizeof(size_t))
+    cdef size_t* grown
+    cdef size_t key
+    cdef tree.xmlNode* node
+    cdef tree.xmlAttr* attr
+    cdef cetree._Element el
+    cdef list out = []
+    cdef Py_ssize_t j
+    if seen is NULL:
+        raise MemoryError()
+    try:
+        for j in range(cap):
+            seen[j] = 0
+        for b in blocks:
+            element = b.element
+            if element is None:
+                continue
+            el = element
+            node = el._c_node
+            while node is not NULL and node.type == tree.XML_ELEMENT_NODE:
+                key = <size_t>node
+                mask = cap - 1
+                h = <Py_ssize_t>((key >> 4) * <size_t>11400714819323198485ULL >> 20) & mask
+                while seen[h] != 0 and seen[h] != key:
+                    h = (h + 1) & mask
+                if seen[h] == key:
+                    break  # this node and its ancestors were seen with an earlier block
+                seen[h] = key
+                used += 1
+                attr = node.properties
+                while attr is not NULL:
+                    if attr.ns is NULL and (strcmp(<const char*>attr.name, b"role") == 0
+                                            or strcmp(<const char*>attr.name, b"itemprop") == 0):
+                        out.append(cetree.elementFactory(el._doc, node))
+                        break
+                    attr = attr.next
+                node = node.parent
+                if 2 * used >= cap:  # grow and rehash
+                    grown = <size_t*>realloc(NULL, 2 * cap * sizeof(size_t))
+                    if grown is NULL:
+                        raise MemoryError()
+                    for j in range(2 * cap):
+                        grown[j] = 0
+                    mask = 2 * cap - 1
+                    for j in range(cap):
+                        key = seen[j]
+                        if key:
+                            h = <Py_ssize_t>((key >> 4) * <size_t>11400714819323198485ULL >> 20) & mask
+                            while grown[h] != 0:
+                                h = (h + 1) & mask
+                            grown[h] = key
+                    free(seen)
+                    seen = grown
+                    cap *= 2
+    finally:
+        free(seen)
+    return out
+
+
+cdef inline void _window(const double* v, Py_ssize_t n, Py_ssize_t radius, double* c,
+                         double* out) noexcept:
+    """features._window_mean: cumulative sums, then (c[hi] - c[lo]) / (hi - lo)."""
+    cdef Py_ssize_t i, lo, hi
+    c[0] = 0.0
+    for i in range(n):
+        c[i + 1] = c[i] + v[i]
+    for i in range(n):
+        lo = i - radius if i - radius > 0 else 0
+        hi = i + radius + 1 if i + radius + 1 < n else n
+        out[i] = (c[hi] - c[lo]) / <double>(hi - lo)
+
+
+def context(double[:, ::1] X, const double[::1] words, const Py_ssize_t[::1] group,
+            const Py_ssize_t[::1] cols, const double[::1] log1p, object log1p_slow):
+    """features._context over the block columns, written into ``X`` (same arithmetic order).
+
+    ``cols``: log_words, link_density, stopword_ratio, then win2 words/link/stop, win6
+    words/link/stop, prev_words, next_words, prev_link, next_link, grp_size, grp_link, grp_words,
+    grp_stop.
+    """
+    cdef Py_ssize_t n = X.shape[0], i, g, ng = 0, k, r, nlog = log1p.shape[0]
+    cdef Py_ssize_t c_lw = cols[0], c_ld = cols[1], c_sw = cols[2]
+    cdef double* buf = <double*>realloc(NULL, (10 * n + 10) * sizeof(double))
+    cdef double* lw
+    cdef double* ld
+    cdef double* sw
+    cdef double* cs
+    cdef double* out
+    cdef double* size
+    cdef double* wsum
+    cdef double* lsum
+    cdef double* ssum
+    cdef double* wds
+    cdef double w, v
+    if buf is NULL:
+        raise MemoryError()
+    try:
+        lw = buf
+        ld = buf + n
+        sw = buf + 2 * n
+        cs = buf + 3 * n          # n + 1
+        out = buf + 4 * n + 1
+        for i in range(n):
+            lw[i] = X[i, c_lw]
+            ld[i] = X[i, c_ld]
+            sw[i] = X[i, c_sw]
+            if group[i] + 1 > ng:
+                ng = group[i] + 1
+        for r in range(2):
+            for k in range(3):
+                _window(lw if k == 0 else (ld if k == 1 else sw), n, 2 if r == 0 else 6, cs, out)
+                for i in range(n):
+                    X[i, cols[3 + 3 * r + k]] = out[i]
+        for i in range(1, n):
+            X[i, cols[9]] = lw[i - 1]
+            X[i, cols[11]] = ld[i - 1]
+        for i in range(n - 1):
+            X[i, cols[10]] = lw[i + 1]
+            X[i, cols[12]] = ld[i + 1]
+        # per parent group: sums in block order, as np.bincount adds them
+        size = buf + 5 * n + 1
+        wsum = buf + 6 * n + 2
+        lsum = buf + 7 * n + 3
+        ssum = buf + 8 * n + 4
+        wds = buf + 9 * n + 5
+        for g in range(ng):
+            size[g] = 0.0
+            wsum[g] = 0.0
+            lsum[g] = 0.0
+            ssum[g] = 0.0
+            wds[g] = 0.0
+        for i in range(n):
+            g = group[i]
+            w = words[i] + 1.0
+            size[g] += 1.0
+            wsum[g] += w
+            lsum[g] += ld[i] * w
+            ssum[g] += sw[i] * w
+            wds[g] += words[i]
+        for i in range(n):
+            g = group[i]
+            k = <Py_ssize_t>size[g]
+            X[i, cols[13]] = log1p[k] if k < nlog else log1p_slow(k)
+            X[i, cols[14]] = lsum[g] / wsum[g]
+            v = wds[g]
+            k = <Py_ssize_t>v
+            X[i, cols[15]] = log1p[k] if (k < nlog and <double>k == v) else log1p_slow(v)
+            X[i, cols[16]] = ssum[g] / wsum[g]
+    finally:
+        free(buf)
+
+
+def region_basic(double[:, ::1] R, const double[::1] p1, const double[::1] words,
+                 const Py_ssize_t[::1] group):
+    """Columns 1-5 of content.region_features: word-weighted windows of the stage-1 scores, the
+    weighted mean under the same parent, the best of the next two and the previous score."""
+    cdef Py_ssize_t n = p1.shape[0], i, g, ng = 0, lo, hi, r, col
+    cdef double* buf = <double*>realloc(NULL, (6 * n + 6) * sizeof(double))
+    cdef double* w
+    cdef double* cp
+    cdef double* cw
+    cdef double* gs
+    cdef double* gw
+    cdef double a
+    if buf is NULL:
+        raise MemoryError()
+    try:
+        w = buf
+        cp = buf + n
+        cw = buf + 2 * n + 1
+        gs = buf + 3 * n + 2
+        gw = buf + 4 * n + 3
+        for i in range(n):
+            w[i] = words[i] + 1.0
+            if group[i] + 1 > ng:
+                ng = group[i] + 1
+        cp[0] = 0.0
+        cw[0] = 0.0
+        for i in range(n):
+            cp[i + 1] = cp[i] + p1[i] * w[i]
+            cw[i + 1] = cw[i] + w[i]
+        for r in range(1, 4, 2):
+            col = 1 if r == 1 else 2
+            for i in range(n):
+                lo = i - r if i - r > 0 else 0
+                hi = i + r + 1 if i + r + 1 < n else n
+                R[i, col] = (cp[hi] - cp[lo]) / (cw[hi] - cw[lo])
+        for g in range(ng):
+            gs[g] = 0.0
+            gw[g] = 0.0
+        for i in range(n):
+            g = group[i]
+            gs[g] += p1[i] * w[i]
+            gw[g] += w[i]
+        for i in range(n):
+            g = group[i]
+            R[i, 3] = gs[g] / gw[g]
+        for i in range(n):
+            a = p1[i + 1] if i + 1 < n else 0.0
+            if i + 2 < n and p1[i + 2] > a:
+                a = p1[i + 2]
+            R[i, 4] = a
+            R[i, 5] = p1[i - 1] if i > 0 else 0.0
+    finally:
+        free(buf)
+
+
+# ---------------------------------------------------------------- word counting without tokens
+
+cdef Py_UCS4 _LATIN_LOWER[256]
+for _c in range(256):
+    _LATIN_LOWER[_c] = ord(chr(_c).lower())  # one Latin-1 character for every Latin-1 input
+
+cdef unsigned long long FNV_OFFSET = 14695981039346656037ULL
+cdef unsigned long long FNV_PRIME = 1099511628211ULL
+
+
+cdef class WordSet:
+    """A set of words (each with an integer value) probed by the code points of a token inside a
+    larger string, so counting needs no token strings: an open-addressing table of FNV-1a hashes,
+    each hit confirmed character by character."""
+
+    cdef unsigned long long* hashes
+    cdef Py_ssize_t* slots  # word index + 1, 0 when empty
+    cdef Py_ssize_t mask
+    cdef list words
+    cdef long long* values
+
+    def __cinit__(self, words, values=None):
+        cdef list ws = list(words)
+        cdef list vs = list(values) if values is not None else [1] * len(ws)
+        cdef Py_ssize_t cap = 16, i, j, h
+        cdef unsigned long long hv
+        cdef str w
+        while cap < 2 * len(ws) + 2:
+            cap *= 2
+        self.mask = cap - 1
+        self.hashes = <unsigned long long*>realloc(NULL, cap * sizeof(unsigned long long))
+        self.slots = <Py_ssize_t*>realloc(NULL, cap * sizeof(Py_ssize_t))
+        self.values = <long long*>realloc(NULL, (len(ws) + 1) * sizeof(long long))
+        if self.hashes is NULL or self.slots is NULL or self.values is NULL:
+            raise MemoryError()
+        for i in range(cap):
+            self.slots[i] = 0
+            self.hashes[i] = 0
+        self.words = []
+        for i in range(len(ws)):
+            w = ws[i]
+            hv = _hash_str(w)
+            h = <Py_ssize_t>(hv & <unsigned long long>self.mask)
+            while self.slots[h] != 0:
+                j = self.slots[h] - 1
+                if self.hashes[h] == hv and self.words[j] == w:
+                    self.values[j] |= <long long>vs[i]
+                    break
+                h = (h + 1) & self.mask
+            else:
+                j = len(self.words)
+                self.words.append(w)
+                self.values[j] = <long long>vs[i]
+                self.slots[h] = j + 1
+                self.hashes[h] = hv
+
+    def __dealloc__(self):
+        free(self.hashes)
+        free(self.slots)
+        free(self.values)
+
+    def __len__(self):
+        return len(self.words)
+
+    cdef long long find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t n,
+                        unsigned long long hv, bint latin):
+        """The value of the word equal to the (lowercased when ``latin``) code points
+        data[start:start + n], or 0."""
+        cdef Py_ssize_t h = <Py_ssize_t>(hv & <unsigned long long>self.mask), j, k
+        cdef str w
+        cdef int wkind
+        cdef void* wdata
+        cdef Py_UCS4 ch
+        while self.slots[h] != 0:
+            if self.hashes[h] == hv:
+                j = self.slots[h] - 1
+                w = <str>self.words[j]
+                if PyUnicode_GET_LENGTH(w) == n:
+                    wkind = PyUnicode_KIND(w)
+                    wdata = PyUnicode_DATA(w)
+                    for k in range(n):
+                        ch = PyUnicode_READ(kind, data, start + k)
+                        if latin:
+                            ch = _LATIN_LOWER[ch]
+                        if ch != PyUnicode_READ(wkind, wdata, k):
+                            break
+                    else:
+                        return self.values[j]
+            h = (h + 1) & self.mask
+        return 0
+
+
+cdef unsigned long long _hash_str(str w) noexcept:
+    cdef unsigned long long h = FNV_OFFSET
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(w)
+    cdef int kind = PyUnicode_KIND(w)
+    cdef void* data = PyUnicode_DATA(w)
+    for i in range(n):
+        h = (h ^ <unsigned long long>PyUnicode_READ(kind, data, i)) * FNV_PRIME
+    return h
+
+
+cdef class _Scan:
+    """Token-by-token walk over one block's lowercased text."""
+    cdef str text  # the string read: the block text when Latin-1 (lowered on the fly), else text.lower()
+    cdef int kind
+    cdef void* data
+    cdef bint latin
+    cdef Py_ssize_t n, pos
+    cdef Py_ssize_t start, length
+    cdef unsigned long long hv
+
+    cdef void reset(self, str text):
+        if PyUnicode_KIND(text) == 1:
+            self.text = text
+            self.latin = True
+        else:
+            self.text = text.lower()
+            self.latin = False
+        self.kind = PyUnicode_KIND(self.text)
+        self.data = PyUnicode_DATA(self.text)
+        self.n = PyUnicode_GET_LENGTH(self.text)
+        self.pos = 0
+
+    cdef bint next(self) noexcept:
+        """Move to the next token (start, length, hash of its lowercased code points)."""
+        cdef Py_ssize_t i = self.pos, n = self.n
+        cdef Py_UCS4 ch
+        cdef unsigned long long h = FNV_OFFSET
+        while i < n:
+            ch = PyUnicode_READ(self.kind, self.data, i)
+            if self.latin:
+                ch = _LATIN_LOWER[ch]
+            if _is_word(ch):
+                break
+            i += 1
+        if i >= n:
+            self.pos = n
+            return False
+        self.start = i
+        while i < n:
+            ch = PyUnicode_READ(self.kind, self.data, i)
+            if self.latin:
+                ch = _LATIN_LOWER[ch]
+            if not _is_word(ch):
+                break
+            h = (h ^ <unsigned long long>ch) * FNV_PRIME
+            i += 1
+        self.length = i - self.start
+        self.hv = h
+        self.pos = i
+        return True
+
+
+def sample_counts(list blocks, Py_ssize_t max_blocks, Py_ssize_t max_tokens, WordSet words,
+                  Py_ssize_t nbits):
+    """Over the first ``max_tokens`` tokens of the first ``max_blocks`` blocks: how many tokens,
+    and per value bit of ``words`` how many of them it holds."""
+    cdef _Scan scan = _Scan()
+    cdef Py_ssize_t seen = 0, k, b_i = 0
+    cdef long long v
+    cdef list counts = [0] * nbits
+    cdef Py_ssize_t* c = <Py_ssize_t*>realloc(NULL, (nbits + 1) * sizeof(Py_ssize_t))
+    if c is NULL:
+        raise MemoryError()
+    try:
+        for k in range(nbits):
+            c[k] = 0
+        for b in blocks:
+            if b_i >= max_blocks or seen >= max_tokens:
+                break
+            b_i += 1
+            scan.reset(b.text)
+            while seen < max_tokens and scan.next():
+                seen += 1
+                v = words.find(scan.kind, scan.data, scan.start, scan.length, scan.hv, scan.latin)
+                if v:
+                    for k in range(nbits):
+                        if v >> k & 1:
+                            c[k] += 1
+        for k in range(nbits):
+            counts[k] = c[k]
+    finally:
+        free(c)
+    return seen, counts
+
+
+cdef unsigned char _LATIN_ISWORD[256]
+for _c in range(256):
+    _LATIN_ISWORD[_c] = _is_word(_LATIN_LOWER[_c])
+
+
+def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
+                 double[::1] stop_ratio, double[::1] overlap, Py_ssize_t max_blocks=0,
+                 Py_ssize_t max_tokens=0):
+    """Per block: its token count, the share of its tokens in ``stop`` and (``body`` not None)
+    the share in ``body``; returns (sampled, hits): how many of the first ``max_tokens`` tokens
+    of the first ``max_blocks`` blocks there are and how many of them ``stop`` holds."""
+    cdef Py_ssize_t i = 0, nw, hits, shared, n, start, j, sampled = 0, sample_hits = 0
+    cdef bint has_body = body is not None, latin, hit
+    cdef str text
+    cdef int kind
+    cdef void* data
+    cdef const unsigned char* p
+    cdef Py_UCS4 ch
+    cdef unsigned long long h
+    for b in blocks:
+        text = b.text
+        if PyUnicode_KIND(text) != 1:
+            text = text.lower()
+            latin = False
+        else:
+            latin = True
+        kind = PyUnicode_KIND(text)
+        data = PyUnicode_DATA(text)
+        n = PyUnicode_GET_LENGTH(text)
+        nw = hits = shared = 0
+        j = 0
+        while True:
+            # next token: [start, j) with its FNV-1a hash over lowercased code points
+            if latin:
+                p = <const unsigned char*>data
+                while j < n and not _LATIN_ISWORD[p[j]]:
+                    j += 1
+                if j >= n:
+                    break
+                start = j
+                h = FNV_OFFSET
+                while j < n and _LATIN_ISWORD[p[j]]:
+                    h = (h ^ <unsigned long long>_LATIN_LOWER[p[j]]) * FNV_PRIME
+                    j += 1
+            else:
+                while j < n and not _is_word(PyUnicode_READ(kind, data, j)):
+                    j += 1
+                if j >= n:
+                    break
+                start = j
+                h = FNV_OFFSET
+                while j < n:
+                    ch = PyUnicode_READ(kind, data, j)
+                    if not _is_word(ch):
+                        break
+                    h = (h ^ <unsigned long long>ch) * FNV_PRIME
+                    j += 1
+            nw += 1
+            hit = stop.find(kind, data, start, j - start, h, latin) != 0
+            if hit:
+                hits += 1
+            if i < max_blocks and sampled < max_tokens:
+                sampled += 1
+                if hit:
+                    sample_hits += 1
+            if has_body and body.find(kind, data, start, j - start, h, latin):
+                shared += 1
+        words[i] = nw
+        if nw:
+            stop_ratio[i] = hits / <double>nw
+            if has_body:
+                overlap[i] = shared / <double>nw
+        i += 1
+    return sampled, sample_hits

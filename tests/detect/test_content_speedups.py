@@ -1,0 +1,192 @@
+"""The compiled density and content kernels against their pure-Python twins: same signals, exactly.
+
+Every check runs both paths in one process (UNBOIL_PURE_PYTHON switches the kernel off per call)
+on real pages from ../shared/fixtures and on hand-made edge cases, and wants bit-equal results.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unboil._compiled import compiled
+from unboil.cleaner import default_cleaner
+from unboil.detect.content import annotate_content, best_container, score_page
+from unboil.detect.density import _PUNCT, _SPACE, annotate_density, astral_flags, char_flags
+from unboil.detect.features import _log1p_table, page_features, pick_language
+from unboil.detect.markup import block_markup
+from unboil.detect.repeats import annotate_repeats
+from unboil.detect.widgets import annotate_widgets
+from unboil.fingerprint.shingles import TOKEN_RE
+from unboil.segment.html import segment_html
+
+KERNEL = compiled("detect._content")
+pytestmark = pytest.mark.skipif(KERNEL is None, reason="unboil.detect._content is not compiled")
+
+TRICKY = [
+    "", " ", "\n\t", "Hello, World!", "İstanbul İSTANBUL", "snake_case and __dunder__ 42x",
+    "naïve café — “quoted” … ½ ¾ µ ß ÿ", "Ünïcödé ÀÉÎÕÜ", "日本語のテキスト、句読点。",
+    "emoji 😀👍🏽 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math 𝟙𝟚", "Ελληνικά ΣΊΣΥΦΟΣ", "a\u0307b \u00a0nbsp\u2009thin",
+    "ﬁnance ﬂow", "ǅemal ǈ", "x" * 300, "1.2.3 — 4/5 | 6_7",
+]
+
+
+def _pages(shared: Path, per_bench: int) -> list[Path]:
+    out: list[Path] = []
+    for bench in ("aeb", "wcxb-dev"):
+        paths = sorted((shared / bench / "html").glob("*.html.gz"))
+        out.extend(paths[:: max(1, len(paths) // per_bench)][:per_bench])
+    return out
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, fn, *args):
+    """``fn(*args)`` with the kernel off, then on."""
+    monkeypatch.setenv("UNBOIL_PURE_PYTHON", "1")
+    pure = fn(*args)
+    monkeypatch.delenv("UNBOIL_PURE_PYTHON")
+    return pure, fn(*args)
+
+
+def _fresh(doc):
+    for b in doc.blocks:
+        b.signals = {k: v for k, v in b.signals.items() if k in ("ancestors", "cells")}
+    return doc
+
+
+def _annotated(doc):
+    cleaner = default_cleaner()
+    annotate_density(_fresh(doc))
+    annotate_widgets(doc, cleaner.lexicon)
+    annotate_repeats(doc, cleaner.config.repeats)
+    return doc
+
+
+def _signals(doc) -> list[dict]:
+    return [dict(b.signals) for b in doc.blocks]
+
+
+def test_real_pages_give_identical_signals_and_features(shared_fixtures, monkeypatch):
+    for path in _pages(shared_fixtures, 20):
+        doc = segment_html(gzip.decompress(path.read_bytes()), "")
+
+        def density(d=doc):
+            annotate_density(_fresh(d))
+            return _signals(d)
+
+        pure, fast = _both(monkeypatch, density)
+        assert pure == fast, path.name
+        _annotated(doc)
+        pure, fast = _both(monkeypatch, block_markup, doc)
+        assert pure == fast, path.name
+        pf, ff = _both(monkeypatch, page_features, doc)
+        assert np.array_equal(pf.matrix, ff.matrix), path.name
+        assert np.array_equal(pf.words, ff.words) and np.array_equal(pf.stopword_ratio, ff.stopword_ratio)
+        assert (pf.jsonld_overlap is None) == (ff.jsonld_overlap is None)
+        if pf.jsonld_overlap is not None:
+            assert np.array_equal(pf.jsonld_overlap, ff.jsonld_overlap)
+        assert (pf.markup, pf.parents, pf.lang) == (ff.markup, ff.parents, ff.lang), path.name
+        (_, ps), (_, fs) = _both(monkeypatch, score_page, doc)
+        assert np.array_equal(ps, fs), path.name
+
+        def content(d=doc):
+            annotate_content(d)
+            return _signals(d), dict(d.metadata)
+
+        pure, fast = _both(monkeypatch, content)
+        assert pure == fast, path.name
+
+
+@pytest.mark.parametrize("lang", ["", "en", "de-AT", "xx", "nb"])
+def test_edge_texts_and_languages(monkeypatch, lang):
+    body = " ".join(TRICKY) * 3
+    html = (f'<html lang="{lang}"><head><script type="application/ld+json">'
+            f'{{"@type": "NewsArticle", "articleBody": "{body}"}}</script></head><body>'
+            '<nav role="navigation"><ul><li><a href="/">Home</a></li></ul></nav>'
+            '<div class="post-content entry" itemprop="articleBody">'
+            + "".join(f"<p>{t}</p>" for t in TRICKY if t.strip())
+            + '<div class="comments" role="complementary"><p>Nice post, thanks!</p></div>'
+            "</div><footer><p>© 2026</p></footer></body></html>")
+    doc = segment_html(html, "https://example.com/2026/11/27/a-b-c-d")
+    _annotated(doc)
+
+    def run(d=doc):
+        annotate_density(_fresh(d))
+        annotate_content(_annotated(d))
+        return _signals(d), dict(d.metadata)
+
+    pure, fast = _both(monkeypatch, run)
+    assert pure == fast
+
+
+def test_tokens_match_the_regex():
+    for text in TRICKY:
+        assert KERNEL.tokens(text) == TOKEN_RE.findall(text.lower()), text
+
+
+def test_word_sets_count_like_python_sets():
+    words = ["the", "und", "çà", "ﬁ", "i̇stanbul", "日本語", "x" * 40]
+    table = KERNEL.WordSet(words)
+    blocks = [type("B", (), {"text": t})() for t in TRICKY + [" ".join(words), "THE Und ÇÀ"]]
+    n = len(blocks)
+    got_words, got_ratio, got_overlap = np.zeros(n), np.zeros(n), np.zeros(n)
+    KERNEL.block_counts(blocks, table, table, got_words, got_ratio, got_overlap)
+    for b, w, r in zip(blocks, got_words, got_ratio):
+        toks = TOKEN_RE.findall(b.text.lower())
+        assert w == len(toks)
+        assert r == (sum(t in set(words) for t in toks) / len(toks) if toks else 0.0), b.text
+
+
+def test_round4_is_pythons_round():
+    rng = random.Random(7)
+    values = [rng.random() for _ in range(20000)] + [k / 20000 for k in range(20001)]
+    values += [k / 10000 + 0.00005 for k in range(10000)] + [0.0, -0.0, 1.0, 0.12345, 0.00005]
+    for v in values:
+        got, want = KERNEL.round4(v), round(v, 4)
+        assert got == want and math.copysign(1, got) == math.copysign(1, want), v
+
+
+def test_character_flags_follow_the_regexes():
+    flags = char_flags()
+    rng = random.Random(3)
+    for code in rng.sample(range(0x10000), 3000) + [0x130, 0x20, 0xA0, 0x3000, 0x5F]:
+        ch = chr(code)
+        assert bool(flags[code] & 1) == bool(_PUNCT.match(ch))
+        assert bool(flags[code] & 2) == bool(_SPACE.match(ch))
+        assert bool(flags[code] & 4) == bool(re.match(r"\w", ch))
+    for code in (0x1F600, 0x1D518, 0x1D7D9, 0x10FFFF):
+        assert astral_flags(code) == (bool(_PUNCT.match(chr(code))) | 2 * bool(_SPACE.match(chr(code))))
+
+
+def test_log1p_table_is_numpys_value_on_one_number():
+    table = _log1p_table()
+    for k in list(range(0, 4096)) + [9999, 40000, 65535]:
+        assert table[k] == np.log1p(k)
+
+
+def test_best_container_on_random_trees():
+    rng = random.Random(11)
+    for _ in range(300):
+        paths = []
+        for _ in range(rng.randint(1, 40)):
+            depth = rng.randint(1, 6)
+            paths.append("/".join(["html"] + [rng.choice(["body", "div", "div[2]", "p", "ul"])
+                                              for _ in range(depth)]))
+        mass = np.array([rng.choice([-2.0, -0.5, 0.0, 0.5, 1.0, 3.0]) for _ in paths])
+        nodes, _, block_node, parent, order, length, _ = KERNEL.path_tree(paths)
+        best = KERNEL.best_node(mass, block_node, parent, order, length)
+        assert (nodes[best] if best >= 0 else "") == best_container(paths, mass)
+
+
+def test_pick_language_same_both_ways(monkeypatch):
+    samples = [("de-AT", "der die und in den von zu das mit sich".split()),
+               ("", "и в не на что он с как а то все".split()), ("xx", ["1234", "5678"]),
+               ("en", ["der", "die", "und"] * 40), ("", [])]
+    for declared, tokens in samples:
+        pure, fast = _both(monkeypatch, pick_language, declared, tokens)
+        assert pure == fast
