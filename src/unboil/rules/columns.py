@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from unboil._compiled import compiled
 from unboil.document import Block
 from unboil.rules import matchers as _m
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
-from unboil.rules.prefilter import MAX_TEXT, compile_prefilter
+from unboil.rules.prefilter import MAX_TEXT, compile_prefilter, compile_union, prefilter_parts
 
 #: positions (ascending) of the blocks a check still considers; None means every block
 Positions = list[int]
@@ -156,8 +157,13 @@ def _flag(name: str) -> Selector:
     build = _flag_index(name)
 
     def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+        if cands is not None:  # only the candidates: bool() of an odd signal may raise
+            signals = page.signals
+            return [
+                p for p in cands if (s := signals[p].get(name)) is not None and bool(s) == value
+            ]
         true, false = page.column(key, build)
-        return _keep(cands, page, true if value else false)
+        return sorted(true if value else false)
 
     return select
 
@@ -244,15 +250,50 @@ def _link_density(at_least: bool) -> Selector:
     return select
 
 
-def _regex_select(value: tuple[Any, Any], cands: Positions | None, page: Page) -> Positions:
+class RegexCheck:
+    """A ``text_regex`` check: the rule's compiled pattern, its untimed prefilter (see
+    ``unboil.rules.prefilter``) and the union of the prefilters of every regex rule of the rule
+    set with the same flags, which one search per text answers for all of them when none match.
+    """
+
+    __slots__ = ("pattern", "prefilter", "parts", "union")
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.parts = prefilter_parts(pattern)
+        self.prefilter = None if self.parts is None else compile_prefilter(pattern)
+        self.union: Any = None
+
+
+def share_prefilters(checks: list[RegexCheck]) -> None:
+    """Give checks whose prefilters have the same flags one union pattern of all of them."""
+    by_flags: dict[str, list[RegexCheck]] = {}
+    for check in checks:
+        if check.parts is not None and check.prefilter is not None:
+            by_flags.setdefault(check.parts[0], []).append(check)
+    for group in by_flags.values():
+        distinct = {id(c.pattern): c for c in group}
+        if len(distinct) > 1:
+            union = compile_union([c.parts for c in distinct.values()])  # type: ignore[misc]
+            for check in group:
+                check.union = union
+
+
+def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
     # the same text gives the same answer: search each distinct text once per page (a timed-out
-    # search is not remembered, so it is tried again, and logged again, as before); a text the
-    # untimed prefilter rejects cannot match the whole pattern (see unboil.rules.prefilter)
-    pattern, prefilter = value
+    # search is not remembered, so it is tried again, and logged again, as before). A text the
+    # untimed prefilter rejects cannot match the whole pattern (see unboil.rules.prefilter);
+    # the union of all prefilters, asked once per text, rejects most texts for every rule.
+    pattern = check.pattern
     blocks, ctx = page.blocks, page.ctx
-    seen: dict[str, bool] = page.memo.setdefault(("regex", id(pattern)), {})
+    memo = page.memo
+    seen: dict[str, bool] = memo.setdefault(("regex", id(pattern)), {})
     holds = _m._regex_holds
-    quick = prefilter.search if prefilter is not None else None
+    quick = check.prefilter.search if check.prefilter is not None else None
+    union = check.union
+    if union is not None:
+        any_seen: dict[str, bool] = memo.setdefault(("union", id(union)), {})
+        any_search = union.search
     longest = MAX_TEXT
     out: list[int] = []
     for p in page.all() if cands is None else cands:
@@ -260,9 +301,16 @@ def _regex_select(value: tuple[Any, Any], cands: Positions | None, page: Page) -
         text = block.text
         found = seen.get(text)
         if found is None:
-            if quick is not None and len(text) <= longest and quick(text) is None:
-                found = False
-            else:
+            if quick is not None and len(text) <= longest:
+                if union is not None:
+                    maybe = any_seen.get(text)
+                    if maybe is None:
+                        maybe = any_seen[text] = any_search(text) is not None
+                    if not maybe:
+                        found = False
+                if found is None and quick(text) is None:
+                    found = False
+            if found is None:
                 found = holds(pattern, block, p, ctx)
                 if ctx.timed_out:  # no match this time; not remembered
                     ctx.timed_out = False
@@ -273,9 +321,87 @@ def _regex_select(value: tuple[Any, Any], cands: Positions | None, page: Page) -
     return out
 
 
+def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
+    """The selectors the compiled kernel runs over the page's signal dicts."""
+
+    def flag(name: str) -> Selector:
+        def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+            return kernel.flag_select(page.signals, name, value, cands)  # type: ignore[no-any-return]
+
+        return select
+
+    def number(name: str, op: int) -> Selector:
+        def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+            return kernel.number_select(page.signals, name, value, cands, op)  # type: ignore[no-any-return]
+
+        return select
+
+    def any_in(name: str) -> Selector:
+        key = ("column", name)
+
+        def build(page: Page) -> list[Any]:
+            return kernel.signal_column(page.signals, name)  # type: ignore[no-any-return]
+
+        def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+            column = page.column(key, build)
+            return kernel.any_in_select(column, value, cands)  # type: ignore[no-any-return]
+
+        return select
+
+    def words(at_least: bool) -> Selector:
+        def select(value: Any, cands: Positions | None, page: Page) -> Positions:
+            return kernel.words_select(  # type: ignore[no-any-return]
+                page.blocks, page.signals, value, cands, at_least, page.ctx.words
+            )
+
+        return select
+
+    def widget(value: Any, cands: Positions | None, page: Page) -> Positions:
+        return kernel.widget_select(page.signals, value, cands)  # type: ignore[no-any-return]
+
+    def regex(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
+        memo = page.memo
+        union = check.union
+        return kernel.regex_select(  # type: ignore[no-any-return]
+            page.blocks,
+            cands,
+            memo.setdefault(("regex", id(check.pattern)), {}),
+            memo.setdefault(("union", id(union)), {}),
+            None if union is None else union.search,
+            None if check.prefilter is None else check.prefilter.search,
+            MAX_TEXT,
+            _m._regex_holds,
+            check.pattern,
+            page.ctx,
+        )
+
+    table: dict[str, Selector] = {
+        "min_words": words(True),
+        "max_words": words(False),
+        "text_regex": regex,
+        "widget": widget,
+        "repeated_in_page": number("repeat_size", 2),
+        "lexicon": any_in("lexicon_hits"),
+        "markup": any_in("markup"),
+    }
+    for name in ("repeat_of_title", "repeat_first", "is_title", "in_main"):
+        table[name] = flag(name)
+    for name, signal in _AT_LEAST:
+        table[name] = number(signal, 0)
+    table["max_content_score"] = number("content_score", 1)
+    return table
 
 
-def _build_selectors() -> dict[str, tuple[Predicate, Selector]]:
+_AT_LEAST = (
+    ("min_title_similarity", "title_similarity"),
+    ("min_title_containment", "title_containment"),
+    ("site_frequency", "site_frequency"),
+    ("min_widget_score", "widget_score"),
+    ("min_content_score", "content_score"),
+)
+
+
+def _build_selectors(kernel: Any = None) -> dict[str, tuple[Predicate, Selector]]:
     """matcher name -> (the predicate the selector stands for, the selector)."""
     table: dict[str, Selector] = {
         "min_words": _compare("words", _words_column, True),
@@ -301,32 +427,33 @@ def _build_selectors() -> dict[str, tuple[Predicate, Selector]]:
     }
     for name in ("repeat_of_title", "repeat_first", "is_title", "in_main"):
         table[name] = _flag(name)
-    for name, signal in (
-        ("min_title_similarity", "title_similarity"),
-        ("min_title_containment", "title_containment"),
-        ("site_frequency", "site_frequency"),
-        ("min_widget_score", "widget_score"),
-        ("min_content_score", "content_score"),
-    ):
+    for name, signal in _AT_LEAST:
         table[name] = _compare(("num", signal), _number_column(signal), True)
     table["max_content_score"] = _compare(("num", "content_score"), _number_column("content_score"), False)
+    if kernel is not None:
+        table.update(_compiled_selectors(kernel))
     return {name: (MATCHERS[name].predicate, select) for name, select in table.items()}
 
 
-_SELECTORS = _build_selectors()
+#: the compiled kernel (None: pure Python); both selector tables exist so tests compare them
+_KERNEL = compiled("rules._engine")
+_PURE = _build_selectors()
+_FAST = _build_selectors(_KERNEL) if _KERNEL is not None else _PURE
 
 
-def selector(name: str, predicate: Predicate, prepared: Any) -> tuple[Selector, Any]:
+def selector(
+    name: str, predicate: Predicate, prepared: Any, *, pure_python: bool = False
+) -> tuple[Selector, Any]:
     """The page-at-once selector for matcher ``name`` and the value it takes for ``prepared``.
 
     A matcher without a selector, or whose predicate is not the one the selector stands for, gets
-    a selector that calls its predicate block by block.
+    a selector that calls its predicate block by block. ``pure_python`` skips the compiled ones.
     """
-    known = _SELECTORS.get(name)
+    known = (_PURE if pure_python else _FAST).get(name)
     if known is None or known[0] is not predicate:
         return _fallback(predicate), prepared
     if name == "text_regex":
-        return known[1], (prepared, compile_prefilter(prepared))
+        return known[1], RegexCheck(prepared)
     return known[1], prepared
 
 

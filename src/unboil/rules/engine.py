@@ -22,9 +22,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from unboil._compiled import compiled
 from unboil.document import DROP, KEEP, Block, Decision, Document
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
-from unboil.rules.columns import Page, Selector, pure, selector
+from unboil.rules.columns import Page, RegexCheck, Selector, pure, selector, share_prefilters
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.model import DROP_REPEATS, Rule, RuleError, RuleOverride, rule_label, suggest
 
@@ -55,6 +56,11 @@ class _Plan:
 def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
     ordered = [(0 if r.action == KEEP else 1, -r.priority, i, r) for i, r in enumerate(rules)]
     return [r for *_, r in sorted(ordered, key=lambda t: t[:3])]
+
+
+#: the compiled twin of the decision assembly (None: pure Python); tests swap it
+_KERNEL = compiled("rules._engine")
+_EFFECTS = {KEEP: 0, DROP: 1, DROP_REPEATS: 2}
 
 
 def _effect(action: str, block: Block) -> str:
@@ -266,6 +272,7 @@ class RuleSet:
     def _compile(self) -> _Plan:
         unscoped: list[_Compiled] = []
         scoped: dict[str, list[_Compiled]] = {}
+        regex_checks: list[RegexCheck] = []
         for rank, rule in enumerate(_evaluation_order(r for r in self._rules if r.enabled)):
             checks = []
             selects = []
@@ -277,12 +284,14 @@ class RuleSet:
                 share = _share_key(name, value) if pure(name) and matcher.prepare is None else None
                 select, select_value = selector(name, matcher.predicate, prepared)
                 selects.append((select, select_value, share))
+            regex_checks.extend(v for _, v, _ in selects if isinstance(v, RegexCheck))
             compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects))
             if rule.hosts:
                 for host in rule.hosts:
                     scoped.setdefault(host, []).append(compiled)
             else:
                 unscoped.append(compiled)
+        share_prefilters(regex_checks)
         return _Plan(tuple(unscoped), {h: tuple(rs) for h, rs in scoped.items()})
 
     def applicable(self, host: str) -> tuple[str, ...]:
@@ -310,7 +319,7 @@ class RuleSet:
         page = Page(blocks, ctx)
         # each rule's checks run over the whole page at once, narrowing a list of positions
         shared: dict[Any, list[int]] = {}
-        matched_at: dict[int, list[_Compiled]] = {}
+        hits: list[list[int] | None] = []
         for rule in active:
             ctx.rule_id = rule.id
             cands: list[int] | None = None
@@ -324,7 +333,16 @@ class RuleSet:
                     cands = select(value, cands, page)
                 if not cands:
                     break
-            else:
+            hits.append(cands)
+        kernel = _KERNEL
+        if kernel is not None:
+            return kernel.assemble(  # type: ignore[no-any-return]
+                blocks, hits, [r.id for r in active], [_EFFECTS[r.action] for r in active],
+                Decision, KEEP, DROP,
+            )
+        matched_at: dict[int, list[_Compiled]] = {}
+        for rule, cands in zip(active, hits):
+            if cands is None or cands:
                 for pos in page.all() if cands is None else cands:
                     at = matched_at.get(pos)
                     if at is None:

@@ -110,95 +110,101 @@ def _quantifier(branch: str, i: int) -> tuple[str, int]:
     return "", i
 
 
-def _literal_group(body: str) -> bool:
-    """Whether a group body is an alternation of plain literal words."""
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            nxt = body[i + 1 : i + 2]
-            if not nxt or nxt.isalnum() or nxt == "_":
-                return False
-            i += 2
-            continue
-        if c in _META and c != "|":
-            return False
-        i += 1
-    return True
+def _sequence_prefix(
+    seq: str, anchored: bool, budget: tuple[int, int]
+) -> tuple[str, bool, tuple[int, int]]:
+    """A safe prefix of one sequence of items: (prefix, whether it is all of seq, budget used).
 
-
-def _branch_prefix(branch: str) -> str:
-    """The longest safe prefix of one branch (may be empty)."""
+    ``budget`` counts the unbounded repeats (at most one) and the repeated atoms (at most two)
+    on the way to here, so the prefix cannot backtrack much; an unbounded repeat is only taken
+    when the branch is ``anchored`` at the start of the text.
+    """
     out: list[str] = []
-    unbounded = 0  # repeats without an upper bound taken so far (at most one)
-    quantified = 0  # repeated atoms taken so far (at most two)
-    # an unbounded repeat is only taken when the branch can match at the start of the text alone
-    anchored = branch.startswith("^") or branch.startswith("\\A")
+    unbounded, quantified = budget
     i = 0
-    n = len(branch)
+    n = len(seq)
     while i < n:
-        c = branch[i]
+        c = seq[i]
         if c in "^$":
             out.append(c)
             i += 1
             continue
         if c == "\\":
-            nxt = branch[i + 1 : i + 2]
+            nxt = seq[i + 1 : i + 2]
             if nxt in _ANCHOR_ESCAPES and nxt:
-                out.append(branch[i : i + 2])
+                out.append(seq[i : i + 2])
                 i += 2
                 continue
             if not nxt or (nxt.isalnum() or nxt == "_") and nxt not in _CLASS_ESCAPES:
                 break
-            atom, j = branch[i : i + 2], i + 2
+            atom, j = seq[i : i + 2], i + 2
         elif c == "[":
             try:
-                j = _class_end(branch, i)
+                j = _class_end(seq, i)
             except _Unsure:
                 break
-            atom = branch[i:j]
+            atom = seq[i:j]
         elif c == "(":
-            close = _group_end(branch, i)
+            close = _group_end(seq, i)
             if close < 0:
                 break
-            inner = branch[i + 1 : close]
+            inner = seq[i + 1 : close]
+            if inner.startswith("?") and not inner.startswith("?:"):
+                break  # lookaround, named, atomic or flagged group: stop before it
             body = inner[2:] if inner.startswith("?:") else inner
-            if inner.startswith("?") and not inner.startswith("?:") or not _literal_group(body):
-                break
-            quant, _ = _quantifier(branch, close + 1)
-            if quant:
-                break
-            out.append("(?:" + body + ")")
-            i = close + 1
-            continue
+            quant, k = _quantifier(seq, close + 1)
+            parts: list[str] = []
+            complete = True
+            after = (unbounded, quantified)
+            for alternative in _split_top(body):
+                part, done, used = _sequence_prefix(alternative, anchored, (unbounded, quantified))
+                parts.append(part)
+                complete = complete and done
+                after = (max(after[0], used[0]), max(after[1], used[1]))
+            group = "(?:" + "|".join(parts) + ")"
+            if not quant:
+                out.append(group)
+                if not complete:
+                    return "".join(out), False, after
+                unbounded, quantified = after
+                i = close + 1
+                continue
+            if quant == "+" or (quant.startswith("{") and quant[1] != "0"):
+                out.append(group)  # X+ starts with one X
+                return "".join(out), False, after
+            # an optional group: a match starts either with the group or with what follows it
+            rest, _, used = _sequence_prefix(seq[k:], anchored, (unbounded, quantified))
+            out.append("(?:" + group + "|" + rest + ")")
+            return "".join(out), False, (max(after[0], used[0]), max(after[1], used[1]))
         elif c in _META:
             break
         else:
             atom, j = c, i + 1
-        quant, k = _quantifier(branch, j)
+        quant, k = _quantifier(seq, j)
         if quant:
             repeats_at_least_once = quant == "+" or (quant.startswith("{") and quant[1] != "0")
             unbounded_here = quant in ("*", "+") or quant.endswith(",}")
-            if quantified == 2 or (unbounded_here and unbounded):
+            high = quant[1:-1].partition(",")[2] or quant[1:-1] if quant.startswith("{") else ""
+            if (
+                quantified == 2
+                or (unbounded_here and (unbounded or not anchored))
+                or (high and int(high) > 64)
+            ):
                 # keep the backtracking of the prefix small: cut here (X+ still starts with X)
                 if repeats_at_least_once:
                     out.append(atom)
-                break
-            if unbounded_here and not anchored:
-                if repeats_at_least_once:
-                    out.append(atom)
-                break
-            if quant.startswith("{"):
-                high = quant[1:-1].partition(",")[2] or quant[1:-1]
-                if high and int(high) > 64:
-                    if repeats_at_least_once:
-                        out.append(atom)
-                    break
+                return "".join(out), False, (unbounded, quantified)
             quantified += 1
             unbounded += unbounded_here
         out.append(atom + quant)
         i = k
-    return "".join(out)
+    return "".join(out), i >= n, (unbounded, quantified)
+
+
+def _branch_prefix(branch: str) -> str:
+    """The safe prefix of one top-level branch (may be empty)."""
+    anchored = branch.startswith("^") or branch.startswith("\\A")
+    return _sequence_prefix(branch, anchored, (0, 0))[0]
 
 
 def _group_end(branch: str, i: int) -> int:
@@ -274,13 +280,34 @@ def _matches_empty(source: str) -> bool:
         return True
 
 
-def compile_prefilter(pattern: Any) -> Any:
-    """The compiled prefilter of a compiled ``text_regex``, or None (always run the full search)."""
+def prefilter_parts(pattern: Any) -> tuple[str, str] | None:
+    """``(leading inline flags, prefix body)`` of a compiled ``text_regex``'s prefilter, or None."""
     try:
         source = pattern.pattern
         if not isinstance(source, str) or pattern.flags != regex.compile(source).flags:
             return None  # compiled with flags of its own: not cut from its source alone
         prefix = prefix_pattern(source)
-        return None if prefix is None else regex.compile(prefix)
-    except (regex.error, AttributeError, TypeError, ValueError):
+        if prefix is None:
+            return None
+        flags, _ = _leading_flags(source)
+        regex.compile(prefix)
+        return flags, prefix[len(flags) :]
+    except (regex.error, AttributeError, TypeError, ValueError, _Unsure):
+        return None
+
+
+def compile_prefilter(pattern: Any) -> Any:
+    """The compiled prefilter of a compiled ``text_regex``, or None (always run the full search)."""
+    parts = prefilter_parts(pattern)
+    return None if parts is None else regex.compile(parts[0] + parts[1])
+
+
+def compile_union(parts: list[tuple[str, str]]) -> Any:
+    """One pattern matching where any of these prefilters (all with the same flags) matches."""
+    flags = parts[0][0]
+    if any(f != flags for f, _ in parts):
+        raise ValueError("prefilters with different flags cannot share a union")
+    try:
+        return regex.compile(flags + "|".join(f"(?:{body})" for _, body in parts))
+    except regex.error:
         return None

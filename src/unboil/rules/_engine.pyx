@@ -1,0 +1,297 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled twin of the last step of ``RuleSet.decide``: from each rule's matching blocks to the
+blocks' ``Decision`` objects (``unboil.rules.engine`` holds the pure-Python twin).
+
+The rules' hits arrive as one list of block positions per rule, in evaluation order. Each block's
+matched rules are gathered in C arrays; its action is that of the first matched rule with an
+effect (keep, drop, or drop_repeats on a later member of a repeat group), exactly as the engine
+decides; consecutive blocks with the same matched rules share one ``matched`` tuple.
+"""
+
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.ref cimport Py_INCREF
+from libc.stdlib cimport free, malloc
+
+cdef extern from "Python.h":
+    int PyObject_GenericSetAttr(object, object, object) except -1
+
+cdef enum:
+    EFFECT_KEEP = 0
+    EFFECT_DROP = 1
+    EFFECT_REPEATS = 2
+
+
+cdef object _new_decision(object cls, object index, object action, object rule, object matched):
+    cdef object d = cls.__new__(cls)
+    PyObject_GenericSetAttr(d, "index", index)
+    PyObject_GenericSetAttr(d, "action", action)
+    PyObject_GenericSetAttr(d, "rule", rule)
+    PyObject_GenericSetAttr(d, "matched", matched)
+    return d
+
+
+def assemble(list blocks, list hits, list ids, list effects, decision_cls, str keep, str drop):
+    """One Decision per block from the rules' hits (a list of positions per rule, or None: all)."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(blocks), nrules = PyList_GET_SIZE(hits)
+    cdef Py_ssize_t r, p, k, total = 0, m, prev_start = 0, prev_len = -1, start
+    cdef list positions
+    cdef object entry, block, signals, group, action, rule, matched, empty = ()
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((2 * n + 2) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* offsets
+    cdef int* which = NULL
+    cdef int effect
+    cdef bint same
+    cdef list out = []
+    if counts == NULL:
+        raise MemoryError()
+    offsets = counts + n + 1
+    try:
+        for p in range(n + 1):
+            counts[p] = 0
+        for r in range(nrules):
+            entry = <object> PyList_GET_ITEM(hits, r)
+            if entry is None:
+                for p in range(n):
+                    counts[p] += 1
+                total += n
+            else:
+                positions = <list> entry
+                for k in range(PyList_GET_SIZE(positions)):
+                    counts[<Py_ssize_t> <object> PyList_GET_ITEM(positions, k)] += 1
+                total += PyList_GET_SIZE(positions)
+        offsets[0] = 0
+        for p in range(n):
+            offsets[p + 1] = offsets[p] + counts[p]
+            counts[p] = offsets[p]  # the next free slot of block p
+        which = <int*> malloc((total + 1) * sizeof(int))
+        if which == NULL:
+            raise MemoryError()
+        for r in range(nrules):  # rules in evaluation order: each block's list stays in order
+            entry = <object> PyList_GET_ITEM(hits, r)
+            if entry is None:
+                for p in range(n):
+                    which[counts[p]] = <int> r
+                    counts[p] += 1
+            else:
+                positions = <list> entry
+                for k in range(PyList_GET_SIZE(positions)):
+                    p = <Py_ssize_t> <object> PyList_GET_ITEM(positions, k)
+                    which[counts[p]] = <int> r
+                    counts[p] += 1
+        matched = empty
+        for p in range(n):
+            block = <object> PyList_GET_ITEM(blocks, p)
+            start = offsets[p]
+            m = offsets[p + 1] - start
+            if m == 0:
+                out.append(_new_decision(decision_cls, block.index, keep, "", empty))
+                continue
+            same = m == prev_len
+            if same:
+                for k in range(m):
+                    if which[start + k] != which[prev_start + k]:
+                        same = False
+                        break
+            if not same:
+                matched = PyTuple_New(m)
+                for k in range(m):
+                    rule = <object> PyList_GET_ITEM(ids, which[start + k])
+                    Py_INCREF(rule)
+                    PyTuple_SET_ITEM(matched, k, rule)
+                prev_start = start
+                prev_len = m
+            action = None
+            rule = ""
+            for k in range(m):
+                effect = <int> <object> PyList_GET_ITEM(effects, which[start + k])
+                if effect == EFFECT_KEEP:
+                    action = keep
+                elif effect == EFFECT_DROP:
+                    action = drop
+                else:
+                    signals = block.signals
+                    group = signals.get("repeat_group", -1)
+                    if isinstance(group, int) and group >= 0 and signals.get("repeat_first") is False:
+                        action = drop
+                if action is not None:
+                    rule = <object> PyList_GET_ITEM(ids, which[start + k])
+                    break
+            out.append(_new_decision(decision_cls, block.index, keep if action is None else action,
+                                     rule, matched))
+        return out
+    finally:
+        free(counts)
+        free(which)
+
+
+# ---------------------------------------------------------------- selectors over signal dicts
+# Each returns the positions (ascending) among ``cands`` (None: every block) where the matcher's
+# predicate in ``unboil.rules.matchers`` holds, with that predicate's exact semantics.
+
+
+cdef inline Py_ssize_t _count(object cands, Py_ssize_t n):
+    return n if cands is None else PyList_GET_SIZE(<list> cands)
+
+
+cdef inline Py_ssize_t _at(object cands, Py_ssize_t k):
+    return k if cands is None else <Py_ssize_t> <object> PyList_GET_ITEM(<list> cands, k)
+
+
+def flag_select(list signals, str name, bint value, cands):
+    """``signal is not None and bool(signal) == value``."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef list out = []
+    cdef object s
+    for k in range(m):
+        p = _at(cands, k)
+        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
+        if s is not None and bool(s) == value:
+            out.append(p)
+    return out
+
+
+def number_select(list signals, str name, value, cands, int op):
+    """On a numeric signal (bools and non-numbers never hold): op 0 ``>= value``, 1 ``<= value``,
+    2 ``(signal > 1) == value`` (repeated_in_page)."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef list out = []
+    cdef object s
+    cdef bint hit
+    for k in range(m):
+        p = _at(cands, k)
+        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
+        if isinstance(s, bool) or not isinstance(s, (int, float)):
+            continue
+        if op == 0:
+            hit = s >= value
+        elif op == 1:
+            hit = s <= value
+        else:
+            hit = (s > 1) == value
+        if hit:
+            out.append(p)
+    return out
+
+
+def signal_column(list signals, str name):
+    """Every block's value of one signal (None when absent)."""
+    cdef Py_ssize_t p, n = PyList_GET_SIZE(signals)
+    cdef list out = [None] * n
+    for p in range(n):
+        out[p] = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
+    return out
+
+
+def any_in_select(list column, value, cands):
+    """A string signal is one of ``value``; another (non-empty) signal holds one of ``value``.
+
+    ``column`` holds the signal of every block (``signal_column``). Membership is tested in a
+    set of ``value`` (the same answer as in the tuple for hashable items; an unhashable item
+    falls back to the tuple).
+    """
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(column))
+    cdef list out = []
+    cdef object present, item
+    cdef frozenset wanted
+    try:
+        wanted = frozenset(value)
+    except TypeError:
+        wanted = None
+    for k in range(m):
+        p = _at(cands, k)
+        present = <object> PyList_GET_ITEM(column, p)
+        if isinstance(present, str):
+            if _member(present, wanted, value):
+                out.append(p)
+            continue
+        if not present:
+            continue
+        for item in present:
+            if _member(item, wanted, value):
+                out.append(p)
+                break
+    return out
+
+
+cdef inline bint _member(object item, frozenset wanted, object value) except -1:
+    if wanted is not None:
+        try:
+            return item in wanted
+        except TypeError:
+            pass
+    return item in value
+
+
+def widget_select(list signals, value, cands):
+    """The ``widget`` signal is a string and: any category (True), none (False), or in value."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef list out = []
+    cdef object category
+    cdef bint hit
+    for k in range(m):
+        p = _at(cands, k)
+        category = (<dict> <object> PyList_GET_ITEM(signals, p)).get("widget")
+        if not isinstance(category, str):
+            continue
+        if value is True:
+            hit = category != ""
+        elif value is False:
+            hit = category == ""
+        else:
+            hit = category in value
+        if hit:
+            out.append(p)
+    return out
+
+
+def words_select(list blocks, list signals, value, cands, bint at_least, count_words):
+    """The block's word count (its int ``words`` signal, else ``count_words(block)``) vs value."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef list out = []
+    cdef object s
+    cdef bint hit
+    for k in range(m):
+        p = _at(cands, k)
+        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get("words")
+        if not (isinstance(s, int) and not isinstance(s, bool)):
+            s = count_words(<object> PyList_GET_ITEM(blocks, p))
+        hit = s >= value if at_least else s <= value
+        if hit:
+            out.append(p)
+    return out
+
+
+def regex_select(list blocks, cands, dict seen, dict any_seen, any_search, quick,
+                 Py_ssize_t longest, holds, pattern, ctx):
+    """``text_regex``: each distinct text searched once per page; the union of prefilters, then
+    the rule's prefilter, may prove no match before the timed search (see ``columns``)."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(blocks))
+    cdef list out = []
+    cdef object block, text, found, maybe
+    for k in range(m):
+        p = _at(cands, k)
+        block = <object> PyList_GET_ITEM(blocks, p)
+        text = block.text
+        found = seen.get(text)
+        if found is None:
+            if quick is not None and len(text) <= longest:
+                if any_search is not None:
+                    maybe = any_seen.get(text)
+                    if maybe is None:
+                        maybe = any_search(text) is not None
+                        any_seen[text] = maybe
+                    if not maybe:
+                        found = False
+                if found is None and quick(text) is None:
+                    found = False
+            if found is None:
+                found = holds(pattern, block, p, ctx)
+                if ctx.timed_out:  # no match this time; not remembered
+                    ctx.timed_out = False
+                    continue
+            seen[text] = found
+        if found:
+            out.append(p)
+    return out
