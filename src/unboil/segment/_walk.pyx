@@ -12,7 +12,7 @@ tests/segment/test_compiled_walk.py checks that both walkers give identical bloc
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.type cimport PyType_GenericAlloc
+from cpython.object cimport PyTypeObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdlib cimport free, realloc
 from libc.string cimport memchr, memcmp, memcpy, strcmp, strlen
@@ -39,6 +39,15 @@ cdef extern from "structmember.h":
 cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
+    void PyObject_GC_UnTrack(void* op)
+    object PyType_GenericAlloc(PyTypeObject* t, Py_ssize_t nitems)
+
+
+cdef inline object _untracked(object obj):
+    """obj, no longer watched by the cycle collector: it holds only strings (or such objects),
+    so it can never be part of a cycle; the collector then has less to walk."""
+    PyObject_GC_UnTrack(<void*>obj)
+    return obj
 
 
 # -- Block and Link without their dataclass __init__ -------------------------------------------
@@ -97,7 +106,7 @@ cdef object _new_block(index, text, bullet, tag, path, tokens, links, density, s
     if not _DIRECT:
         return Block(index, text, bullet, tag, path, tokens, links, density, signals=signals,
                      element=element)
-    obj = PyType_GenericAlloc(Block, 0)
+    obj = PyType_GenericAlloc(<PyTypeObject*>Block, 0)
     _put(obj, _BLOCK_SLOT[0], index)
     _put(obj, _BLOCK_SLOT[1], text)
     _put(obj, _BLOCK_SLOT[2], bullet)
@@ -117,10 +126,10 @@ cdef object _new_link(text, href):
     """Link(text, href)."""
     if not _DIRECT:
         return Link(text, href)
-    obj = PyType_GenericAlloc(Link, 0)
+    obj = PyType_GenericAlloc(<PyTypeObject*>Link, 0)
     _put(obj, _LINK_SLOT[0], text)
     _put(obj, _LINK_SLOT[1], href)
-    return obj
+    return _untracked(obj)  # two strings, frozen
 
 
 def direct_construction() -> bool:
@@ -194,11 +203,12 @@ cdef object _ordered_list = None
 cdef object _ordered_bullet = None
 cdef Py_ssize_t _MAX_CELL = 0
 cdef object _CELL_SEP = None
+cdef object _META_KEYS = None
 
 
 cdef int _load_html() except -1:
     global _html, _KIND, _split_tokens, _hides, _pre_text, _ordered_list, _ordered_bullet
-    global _MAX_CELL, _CELL_SEP
+    global _MAX_CELL, _CELL_SEP, _META_KEYS
     from unboil.segment import html
     expected = (html._INLINE, html._SEP, html._SKIP, html._HEAD, html._META, html._BR,
                 html._HR, html._BLOCK, html._CELL, html._ROW, html._LIST, html._LI, html._PRE)
@@ -215,6 +225,8 @@ cdef int _load_html() except -1:
     _ordered_bullet = html._ordered_bullet
     _MAX_CELL = html.MAX_MERGED_CELL_CHARS
     _CELL_SEP = html.CELL_SEPARATOR
+    from unboil.segment.htmlmeta import META_KEYS
+    _META_KEYS = frozenset(META_KEYS)
     _html = html
     return 0
 
@@ -485,7 +497,7 @@ cdef object _ascii_tokens(const unsigned char* joined, Py_ssize_t n, unsigned ch
         tok = PyUnicode_DecodeUTF8(<const char*>(low + starts[j]), lens[j], NULL)
         Py_INCREF(tok)
         PyTuple_SET_ITEM(out, j, tok)
-    return out
+    return _untracked(out)
 
 
 def split_tokens(cls: str | None, ident: str | None) -> tuple | None:
@@ -596,6 +608,8 @@ cdef class _CWalker:
     cdef _Document doc
     cdef public list blocks
     cdef public object meta
+    cdef dict fields  # meta.fields and meta.jsonld, filled in place
+    cdef list jsonld
     # open elements
     cdef Frame* stack
     cdef Py_ssize_t depth, stack_cap
@@ -613,6 +627,8 @@ cdef class _CWalker:
     cdef dict ns_tags
     cdef Py_ssize_t* slots
     cdef Py_ssize_t nslots
+    cdef const unsigned char* recent[64]  # a direct-mapped cache: name pointer -> tag index
+    cdef Py_ssize_t recent_id[64]
     cdef Undo* undo
     cdef Py_ssize_t nundo, undo_cap
     # class-token caches
@@ -653,6 +669,8 @@ cdef class _CWalker:
         self.lists = []
         self.bullet = ""
         self.meta = _html.PageMeta()
+        self.fields = self.meta.fields
+        self.jsonld = self.meta.jsonld
 
     def __dealloc__(self):
         cdef Py_ssize_t i
@@ -748,6 +766,9 @@ cdef class _CWalker:
         """The index of an element's tag in the tag table, adding it on first sight."""
         cdef const unsigned char* name = <const unsigned char*>c.name
         cdef Py_ssize_t i, e, t
+        cdef size_t cached = (<size_t>name >> 4) & 63
+        if self.recent[cached] == name:  # libxml2 interns names: same tag, same pointer
+            return self.recent_id[cached]
         if c.ns != NULL:
             return self._ns_tag_id(c)
         if self.nslots == 0:
@@ -759,6 +780,8 @@ cdef class _CWalker:
                 break
             if self.names[e - 1] == name or \
                     strcmp(<const char*>self.names[e - 1], <const char*>name) == 0:
+                self.recent[cached] = name
+                self.recent_id[cached] = e - 1
                 return e - 1
             i = (i + 1) & (self.nslots - 1)
         t = self._add_tag(
@@ -767,6 +790,8 @@ cdef class _CWalker:
         self.slots[i] = t + 1
         if 2 * self.ntags > self.nslots:
             self._rehash()
+        self.recent[cached] = name
+        self.recent_id[cached] = t
         return t
 
     cdef Py_ssize_t _ns_tag_id(self, tree.xmlNode* c) except -1:
@@ -923,15 +948,14 @@ cdef class _CWalker:
             if f.cls == NULL and f.ident == NULL:
                 tokens = inherited
             else:
-                tokens = self.own(f) + inherited
+                tokens = _untracked(self.own(f) + inherited)
             tag = self.tagstrs[f.tag]
-            seg = tag if f.nth == 1 else f"{tag}[{f.nth}]"
             if p == NULL:
-                path = seg
+                path = tag if f.nth == 1 else f"{tag}[{f.nth}]"
                 anc = ()
             else:
-                path = <object>p.path + "/" + seg
-                anc = <object>p.anc + (self.tagstrs[p.tag],)
+                path = f"{<str>p.path}/{tag}" if f.nth == 1 else f"{<str>p.path}/{tag}[{f.nth}]"
+                anc = _untracked(<object>p.anc + (self.tagstrs[p.tag],))
             Py_INCREF(path)
             f.path = <PyObject*>path
             Py_INCREF(tokens)
@@ -967,7 +991,7 @@ cdef class _CWalker:
                 link_text = self._decode_squashed(rec.buf, rec.len, False)
                 total += len(link_text)
                 found.append(_new_link(link_text, self.hrefs[rec.lid]))
-            links = tuple(found)
+            links = _untracked(tuple(found)) if _DIRECT else tuple(found)
             self.nrec = 0
             self.run += 1
             if text:
@@ -1058,18 +1082,24 @@ cdef class _CWalker:
     # -- metadata --
 
     cdef int maybe_meta(self, tree.xmlNode* c, Py_ssize_t t) except -1:
-        """Hand a <script>, <title>, <meta> or <link> to PageMeta when it may say something.
+        """What a <script>, <meta> or <link> says, as PageMeta.element reads it; <title> goes to
+        PageMeta.element itself.
 
-        The C checks only pass over elements PageMeta.element would ignore (see _has_ci).
+        The C checks (see _has_ci) first pass over the elements PageMeta would ignore.
         """
         cdef int fl = self.flags[t]
-        if fl & F_SCRIPT:
-            if not _attr_has_ci(c, b"type", b"ld+json"):
-                return 0
+        cdef tree.xmlAttr* a
+        cdef dict fields = self.fields
+        if fl & F_SCRIPT:  # JSON-LD
+            if _attr_has_ci(c, b"type", b"ld+json") and \
+                    "ld+json" in _attr_str(c, _find_attr(c, b"type")).lower():
+                text = self._node_text(c.children)
+                if text:
+                    self.jsonld.append(text)
         elif fl & F_META:
-            if _find_attr(c, b"content") == NULL:
-                return 0
-            if not (_attr_has_ci(c, b"property", b"og:")
+            a = _find_attr(c, b"content")
+            if a == NULL or not (
+                    _attr_has_ci(c, b"property", b"og:")
                     or _attr_has_ci(c, b"property", b"application-name")
                     or _attr_has_ci(c, b"property", b"content-language")
                     or _attr_has_ci(c, b"name", b"og:")
@@ -1079,11 +1109,37 @@ cdef class _CWalker:
                     or _attr_has_ci(c, b"http-equiv", b"application-name")
                     or _attr_has_ci(c, b"http-equiv", b"content-language")):
                 return 0
+            key = (self._attr_or_none(c, b"property") or self._attr_or_none(c, b"name")
+                   or self._attr_or_none(c, b"http-equiv") or "").lower().strip()
+            if key in _META_KEYS and key not in fields:
+                fields[key] = " ".join(_attr_str(c, a).split())
         elif fl & F_LINK:
-            if _find_attr(c, b"href") == NULL or not _attr_has_ci(c, b"rel", b"canonical"):
+            if "canonical" in fields or not _attr_has_ci(c, b"rel", b"canonical"):
                 return 0
-        self.meta.element(self.tagstrs[t], elementFactory(self.doc, c))
+            href = self._attr_or_none(c, b"href")
+            if href and "canonical" in _attr_str(c, _find_attr(c, b"rel")).lower():
+                fields["canonical"] = href
+        else:
+            self.meta.element(self.tagstrs[t], elementFactory(self.doc, c))
         return 0
+
+    cdef object _attr_or_none(self, tree.xmlNode* c, const char* name):
+        """el.get(name): the attribute's value, or None."""
+        cdef tree.xmlAttr* a = _find_attr(c, name)
+        return _attr_str(c, a) if a != NULL else None
+
+    cdef object _node_text(self, tree.xmlNode* first):
+        """el.text of the element whose first child is ``first`` (lxml's joined text nodes)."""
+        cdef tree.xmlNode* n = _text_node(first)
+        if n == NULL:
+            return None
+        parts = []
+        while n != NULL:
+            if n.content != NULL:
+                parts.append(PyUnicode_DecodeUTF8(
+                    <const char*>n.content, <Py_ssize_t>strlen(<const char*>n.content), NULL))
+            n = _text_node(n.next)
+        return "".join(parts)
 
     cdef int head_meta(self, tree.xmlNode* head) except -1:
         """PageMeta for the metadata elements inside <head>, in document order."""

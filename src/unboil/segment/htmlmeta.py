@@ -23,6 +23,8 @@ ARTICLE_TYPES = frozenset({
     "liveblogposting", "scholarlyarticle", "techarticle", "report", "socialmediaposting",
     "discussionforumposting",
 })
+#: The <meta> names (or properties) PageMeta keeps.
+META_KEYS = ("og:title", "og:url", "og:site_name", "application-name", "content-language")
 #: At most this many JSON values are visited per JSON-LD script (a guard against huge graphs).
 JSONLD_MAX_NODES = 5000
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "edu", "gov", "co", "ac", "info", "html"})
@@ -152,8 +154,7 @@ class PageMeta:
                 return
             key = (el.get("property") or el.get("name") or el.get("http-equiv") or "").lower()
             key = key.strip()
-            if key in ("og:title", "og:url", "og:site_name", "application-name",
-                       "content-language") and key not in fields:
+            if key in META_KEYS and key not in fields:
                 fields[key] = " ".join(content.split())
 
     def resolve(self, root: Any, headings: list[str], url: str, title: str | None,
