@@ -5,13 +5,14 @@ The pure-Python reference runs several regexes over every block; this kernel rea
 once, classifying characters through a table filled lazily *by the same regex classes* (so the
 two cannot disagree on what a letter or a word character is), and falls back to the very same
 compiled regexes for the rare parts (urls and handles, lead-ins, program text, CJK phrases).
-Bloom bitsets of the lexicon's first words and filler words let most tokens be dismissed without
-building a string. Results are the tuples of ``TextVerdict`` fields, identical to the reference.
+The lexicon's first words and filler words sit in hash tables probed with a span of the text,
+so most tokens are judged without building a string. Results are the tuples of ``TextVerdict`` fields, identical to the reference.
 """
 
 cimport cython
 from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA, Py_UNICODE_ISSPACE
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, calloc, free
+from cpython.object cimport PyObject
 from libc.string cimport memset
 from libc.stdint cimport uint64_t
 from libc.math cimport floor, fabs
@@ -24,7 +25,6 @@ cdef enum:
     UNB = 16     # lexicon_loader._UNBOUNDED: CJK, Hangul, Thai
     LETTER = 32  # [\p{L}\p{M}]
     SEP = 64     # lexicon_loader.LEAD_IN_SEPARATORS: a text without one opens no lead-in
-    BLOOM_BITS = 65536
 
 
 cdef unsigned char _cls[0x110000]
@@ -72,12 +72,8 @@ cdef object _round4(double x):
     return f / 10000.0
 
 
-cdef inline uint64_t _mix(uint64_t h, Py_UCS4 c):
+cdef inline uint64_t _mix(uint64_t h, Py_UCS4 c) noexcept:
     return (h ^ <uint64_t> c) * <uint64_t> 1099511628211ULL
-
-
-cdef inline Py_ssize_t _slot(uint64_t h):
-    return <Py_ssize_t> ((h ^ (h >> 29) ^ (h >> 47)) & (BLOOM_BITS - 1))
 
 
 cdef uint64_t _FNV = 1469598103934665603ULL
@@ -91,11 +87,70 @@ cdef uint64_t _hash(str s):
     return h
 
 
+@cython.final
+cdef class _StrSet:
+    """A set of strings probed with a span of another string and its running hash, so a
+    membership test builds no substring. Open addressing on the 64-bit FNV hash; equal hashes
+    are confirmed character by character, so the answer is exact."""
+
+    cdef uint64_t *keys
+    cdef PyObject **vals
+    cdef Py_ssize_t mask
+    cdef list keep
+
+    def __cinit__(self, strings):
+        cdef list items = sorted({str(x) for x in strings})
+        cdef Py_ssize_t cap = 16, slot
+        cdef uint64_t h
+        while cap < 4 * len(items):
+            cap *= 2
+        self.mask = cap - 1
+        self.keys = <uint64_t *> calloc(cap, sizeof(uint64_t))
+        self.vals = <PyObject **> calloc(cap, sizeof(PyObject *))
+        if self.keys == NULL or self.vals == NULL:
+            raise MemoryError()
+        self.keep = items
+        for item in items:
+            h = _hash(item)
+            slot = _spread(h) & self.mask
+            while self.vals[slot] != NULL:
+                slot = (slot + 1) & self.mask
+            self.keys[slot] = h
+            self.vals[slot] = <PyObject *> item
+
+    def __dealloc__(self):
+        free(self.keys)
+        free(self.vals)
+
+    cdef bint has(self, uint64_t h, int kind, void *data, Py_ssize_t start, Py_ssize_t end):
+        cdef Py_ssize_t slot = _spread(h) & self.mask
+        while self.vals[slot] != NULL:
+            if self.keys[slot] == h and _same(<str> self.vals[slot], kind, data, start, end):
+                return True
+            slot = (slot + 1) & self.mask
+        return False
+
+
+cdef inline Py_ssize_t _spread(uint64_t h) noexcept:
+    return <Py_ssize_t> ((h ^ (h >> 29) ^ (h >> 47)) & 0x7FFFFFFF)
+
+
+cdef bint _same(str item, int kind, void *data, Py_ssize_t start, Py_ssize_t end):
+    cdef Py_ssize_t m = end - start, k
+    if len(item) != m:
+        return False
+    cdef int ikind = PyUnicode_KIND(item)
+    cdef void *idata = PyUnicode_DATA(item)
+    for k in range(m):
+        if PyUnicode_READ(ikind, idata, k) != PyUnicode_READ(kind, data, start + k):
+            return False
+    return True
+
+
 cdef class Scanner:
     """The lexicon and thresholds prepared for ``scan``; build one per (lexicon, config)."""
 
-    cdef unsigned char first_bloom[8192]
-    cdef unsigned char filler_bloom[8192]
+    cdef _StrSet first_set, filler_set
     cdef object first_words, index, prefixes, table, ambiguous, is_filler, filler_memo
     cdef object skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform
     cdef object categories, tie_order, order
@@ -123,15 +178,8 @@ cdef class Scanner:
                  skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform,
                  categories,
                  tie_order, max_words, lead_max):
-        memset(self.first_bloom, 0, sizeof(self.first_bloom))
-        memset(self.filler_bloom, 0, sizeof(self.filler_bloom))
-        cdef Py_ssize_t k
-        for w in first_words:
-            k = _slot(_hash(w))
-            self.first_bloom[k >> 3] |= 1 << (k & 7)
-        for w in fillers:
-            k = _slot(_hash(w))
-            self.filler_bloom[k >> 3] |= 1 << (k & 7)
+        self.first_set = _StrSet(first_words)
+        self.filler_set = _StrSet(fillers)
         self.first_words = first_words
         self.index = index
         self.prefixes = prefixes
@@ -206,10 +254,11 @@ cdef class Scanner:
                     continue
             if run:
                 run = False
-                k = _slot(h)
-                if (not bounded) or (self.filler_bloom[k >> 3] & (1 << (k & 7))):
-                    if self._filler(s[start:i]):
+                if bounded:  # a word of a delimited script is a filler when it is one verbatim
+                    if self.filler_set.has(h, kind, data, start, i):
                         continue
+                elif self._filler(s[start:i]):  # CJK runs may be made of several fillers
+                    continue
                 left += i - start
         return left
 
@@ -263,8 +312,7 @@ cdef class Scanner:
                 in_alpha = False
                 self.starts[ntok] = tstart
                 self.ends[ntok] = i
-                k = _slot(h)
-                if (self.first_bloom[k >> 3] & (1 << (k & 7))) and s[tstart:i] in self.first_words:
+                if self.first_set.has(h, kind, data, tstart, i):
                     self.tflag[ntok] = 1
                     cand = True
                 else:
@@ -384,14 +432,14 @@ cdef class Scanner:
         return tuple([c for c in self.order if c in hits])
 
 
-cdef inline Py_ssize_t _fold7(Py_UCS4 c):
+cdef inline Py_ssize_t _fold7(Py_UCS4 c) noexcept:
     """A character's bucket: ASCII letters lowercased, everything past ASCII in one bucket."""
     if 65 <= c <= 90:
         return <Py_ssize_t> c + 32
     return (<Py_ssize_t> c) if c < 127 else 127
 
 
-cdef inline Py_UCS4 _lower_ascii(Py_UCS4 c):
+cdef inline Py_UCS4 _lower_ascii(Py_UCS4 c) noexcept:
     return <Py_UCS4> (<unsigned int> c + 32) if 65 <= c <= 90 else c
 
 
@@ -408,7 +456,7 @@ cdef bint _starts_with_folded(str s, int kind, void *data, Py_ssize_t n, Py_ssiz
     return True
 
 
-cdef inline bint _ascii_space(Py_UCS4 c):
+cdef inline bint _ascii_space(Py_UCS4 c) noexcept:
     return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
 
 
@@ -624,8 +672,10 @@ cdef class Annotator:
             spaces = True
         if specials is not None:
             for ch in specials:
-                t = t.replace(ch, self.fold_strings[ch])
-            spaces = True  # a dropped character may leave two spaces side by side
+                to = self.fold_strings[ch]
+                t = t.replace(ch, to)
+                if not to:
+                    spaces = True  # a dropped character may leave two spaces side by side
         if spaces:
             t = " ".join(t.split())
         return t

@@ -396,7 +396,7 @@ class _HrefPlan:
                     tried.add(id(pattern))
                     if pattern.search(href):
                         return 1
-        if not self.hosts.may_contain(href):
+        if not self._may_be_platform_host(href):
             return 0
         try:
             host = urlsplit(href).hostname or ""
@@ -405,6 +405,23 @@ class _HrefPlan:
         host = host.removeprefix("www.")
         hosts = self.lex.host_platforms
         return 2 if host in hosts or (host.startswith("m.") and host[2:] in hosts) else 0
+
+
+    def _may_be_platform_host(self, href: str) -> bool:
+        """False when urlsplit cannot find a platform host (bare or after "www."/"m.") in
+        ``href``: such a host sits between "/", "@", "[" or "." and ":", "/", "?", "#", "]" or
+        the end. Tabs and line breaks (which urlsplit drops) always answer True."""
+        if "\t" in href or "\n" in href or "\r" in href:
+            return True
+        n = len(href)
+        for host in self.hosts.found(href):
+            start = href.find(host)
+            while start >= 0:
+                end = start + len(host)
+                if start and href[start - 1] in "/@[." and (end == n or href[end] in ":/?#]"):
+                    return True
+                start = href.find(host, start + 1)
+        return False
 
 
 def _href_plan(lex: Lexicon, kernel: Any) -> _HrefPlan | None:
