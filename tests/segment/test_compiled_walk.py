@@ -318,3 +318,10 @@ def test_detect_codec_agrees_with_detect_encoding():
             assert body.decode("utf-8", errors="replace") == text
         else:
             assert fast == text
+
+
+@needs_utf8
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60), st.integers(0, 70))
+def test_c_sniff_counts_match_python(data, window):
+    assert utf8.sniff_counts(data, window) == charset._sniff_counts_py(data, window)

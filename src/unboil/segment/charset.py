@@ -118,35 +118,44 @@ def _check_magic(data: bytes) -> None:
         raise NotHTMLError(f"does not look like HTML or text: starts like {what}")
 
 
-def _check_not_binary(data: bytes) -> None:
-    """Raise NotHTMLError when the leading bytes hold NULs or more control bytes than text has."""
-    sample = data[:SNIFF_WINDOW]
-    if not sample:
-        return
-    nul = sample.count(0)
+def _sniff_counts_py(data: bytes, window: int) -> tuple[int, int, int, int]:
+    """Over ``data[:window]``: (length, NULs at even offsets, NULs at odd offsets, control bytes
+    that never occur in text)."""
+    sample = data[:window]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
     bad = len(sample) - len(sample.translate(None, _BINARY_BYTES))
-    if nul > 8 or bad > max(4, 0.05 * len(sample)):
+    return len(sample), even, odd, bad
+
+
+def _check_not_binary(counts: tuple[int, int, int, int]) -> None:
+    """Raise NotHTMLError when the leading bytes hold NULs or more control bytes than text has."""
+    size, even, odd, bad = counts
+    if not size:
+        return
+    nul = even + odd
+    if nul > 8 or bad > max(4, 0.05 * size):
         raise NotHTMLError(
             f"does not look like HTML or text: {bad} control bytes ({nul} NUL) "
-            f"in the first {len(sample)} bytes"
+            f"in the first {size} bytes"
         )
 
 
-def _utf16_without_bom(sample: bytes) -> str | None:
+def _utf16_without_bom(counts: tuple[int, int, int, int]) -> str | None:
     """Guess BOM-less UTF-16 from NUL bytes sitting on every other position of ASCII text."""
-    if len(sample) < 16:
+    size, even_nul, odd_nul, _ = counts
+    if size < 16:
         return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+    n_even, n_odd = (size + 1) // 2, size // 2
+    if odd_nul > 0.4 * n_odd and even_nul < 0.05 * n_even:
         return "utf-16-le"
-    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+    if even_nul > 0.4 * n_even and odd_nul < 0.05 * n_odd:
         return "utf-16-be"
     return None
 
 
 def _declared(data: bytes) -> str | None:
     """The codec named by the first charset declaration in the first few kilobytes, if any."""
-    for match in _DECLARED.finditer(data[:DECLARATION_WINDOW]):
+    for match in _DECLARED.finditer(data, 0, DECLARATION_WINDOW):
         label = (match.group(1) or match.group(2) or b"").decode("ascii", "replace")
         name = _codec_name(label)
         if name is not None:
@@ -187,6 +196,8 @@ def _utf8_valid_py(data: bytes) -> bool:
 _utf8 = compiled("segment._utf8")
 #: Whether bytes are strict UTF-8, without keeping the decoded text (compiled when built).
 _utf8_valid = _utf8.utf8_valid if _utf8 is not None else _utf8_valid_py
+#: The leading-bytes counts behind the UTF-16 and binary checks (compiled when built).
+_sniff_counts = _utf8.sniff_counts if _utf8 is not None else _sniff_counts_py
 
 
 def _detect(data: bytes, need_text: bool) -> tuple[str | None, str]:
@@ -200,13 +211,14 @@ def _detect(data: bytes, need_text: bool) -> tuple[str | None, str]:
             if name == "utf-8" and not need_text:
                 return None, name
             return data[len(bom):].decode(name, errors="replace"), name
-    utf16 = _utf16_without_bom(data[:SNIFF_WINDOW])
+    counts = _sniff_counts(data, SNIFF_WINDOW)
+    utf16 = _utf16_without_bom(counts)
     if utf16 is not None:
         try:
             return data.decode(utf16), utf16
         except UnicodeDecodeError:
             pass
-    _check_not_binary(data)
+    _check_not_binary(counts)
     declared = _declared(data)
     if declared is not None:
         if declared == "utf-8" and not need_text:
