@@ -72,7 +72,8 @@ def test_seed_page_gets_the_reference_signals(seed_input, monkeypatch: pytest.Mo
 
 
 WORDS = ["run", "away", "Run", "en", "masse", "officials", "_x", "a_b", "ß", "Straße", "İ", "ﬁne",
-         "café", "cafe\u0301", "１２", "x\u200by", "données", "мобилизация", "Мобилизация", "42"]
+         "café", "cafe\u0301", "１２", "x\u200by", "données", "мобилизация", "Мобилизация", "42",
+         "ΟΔΟΣ", "Σ", "™", "½", "\u00a0", "’", "“quoted”", "ǅ", "ﬀ"]
 SEPARATORS = [" ", "  ", ", ", ". ", "! ", "\n", " - ", "’s ", "\u00a0", "_", "\t"]
 
 

@@ -173,6 +173,37 @@ import unicodedata as _unicodedata
 _normalize = _unicodedata.normalize
 
 
+cdef extern from "Python.h":
+    Py_UCS4 Py_UNICODE_TOLOWER(Py_UCS4)
+
+
+_is_normalized = _unicodedata.is_normalized
+
+cdef enum:
+    UNKNOWN = 0
+    SIMPLE = 1
+    NOT_SIMPLE = 2
+
+cdef unsigned char _simple_cls[0x110000]
+
+
+cdef unsigned char _simple_class(Py_UCS4 c) except 0:
+    """SIMPLE when ``c`` lowers and case-folds to the same single character (the simple lower
+    mapping), is no zero-width character and not capital sigma (whose lowering depends on its
+    neighbours); learnt from str.lower / str.casefold the first time a character is seen."""
+    cdef unsigned char v = _simple_cls[c]
+    cdef str ch
+    if v == UNKNOWN:
+        ch = chr(c)
+        low = ch.lower()
+        v = NOT_SIMPLE
+        if (len(low) == 1 and ch.casefold() == low and ord(low) == Py_UNICODE_TOLOWER(c)
+                and c not in (0x03A3, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)):
+            v = SIMPLE
+        _simple_cls[c] = v
+    return v
+
+
 cdef str _key_of(str folded):
     """The alphanumeric runs of ``folded`` joined by one space (comparison_key's last step)."""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(folded), i = 0, k = 0
@@ -384,6 +415,8 @@ cdef class TokenPage:
                 finally:
                     if buf != small:
                         free(buf)
+            elif self._simple(text):
+                pass
             else:
                 folded = _normalize("NFKC", text)
                 low = folded.lower()
@@ -468,8 +501,32 @@ cdef class TokenPage:
             self._rehash(2 * self.table_size)
         return t
 
-    cdef int _add(self, int32_t t) except -1:
-        _grow(<void**> &self.ids, &self.cap_ids, self.nids + 1, sizeof(int32_t))
+    cdef int32_t _intern_ascii(self, const char* chars, Py_ssize_t length) except -1:
+        """``_intern`` for a run of ASCII bytes (the same hash, so both find the same type)."""
+        cdef uint64_t h = 1469598103934665603ULL
+        cdef Py_ssize_t i, slot, mask = self.table_size - 1
+        cdef int32_t t
+        cdef Py_UCS4* stored
+        for i in range(length):
+            h = (h ^ <uint64_t> <unsigned char> chars[i]) * 1099511628211ULL
+        h ^= h >> 31
+        slot = <Py_ssize_t> (h & <uint64_t> mask)
+        while True:
+            t = self.table[slot]
+            if t == -1:
+                return self._intern(1, <void*> chars, 0, length)
+            if self.type_hash[t] == h and self.type_len[t] == length:
+                stored = self.chars + self.type_off[t]
+                for i in range(length):
+                    if stored[i] != <Py_UCS4> <unsigned char> chars[i]:
+                        break
+                else:
+                    return t
+            slot = (slot + 1) & mask
+
+    cdef inline int _add(self, int32_t t) except -1:
+        if self.nids >= self.cap_ids:
+            _grow(<void**> &self.ids, &self.cap_ids, self.nids + 1, sizeof(int32_t))
         self.ids[self.nids] = t
         self.nids += 1
         return 0
@@ -490,7 +547,7 @@ cdef class TokenPage:
                 start = i
                 while i < n and _WORD[data[i]]:
                     i += 1
-                self._add(self._intern(1, buf, start, i - start))
+                self._add(self._intern_ascii(buf + start, i - start))
             else:
                 i += 1
         # the key: runs of [a-z0-9] one space apart (the tokens themselves when there is no "_")
@@ -508,6 +565,60 @@ cdef class TokenPage:
             else:
                 i += 1
         return _ascii_str(buf, k)
+
+    cdef bint _simple(self, str text) except -1:
+        """Tokens and key of a text whose characters each lower- and case-fold to one same
+        character and which NFKC leaves alone; False (nothing done) for any other text."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k = 0, start, first = self.nids
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_UCS4 c
+        cdef unsigned char cls
+        cdef Py_UCS4 small[512]
+        cdef Py_UCS4* low = small
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            cls = _simple_class(c)
+            if cls == NOT_SIMPLE:
+                return False
+        if not _is_normalized("NFKC", text):
+            return False
+        if 2 * n + 1 > 512:
+            low = <Py_UCS4*> malloc((2 * n + 1) * sizeof(Py_UCS4))
+            if low == NULL:
+                raise MemoryError()
+        cdef Py_UCS4* key = low + n
+        try:
+            for i in range(n):
+                low[i] = Py_UNICODE_TOLOWER(PyUnicode_READ(kind, data, i))
+            i = 0
+            while i < n:  # tokens: runs of \w (alphanumeric or "_") of the lowered text
+                c = low[i]
+                if Py_UNICODE_ISALNUM(c) or c == 95:
+                    start = i
+                    i += 1
+                    while i < n and (Py_UNICODE_ISALNUM(low[i]) or low[i] == 95):
+                        i += 1
+                    self._add(self._intern(PyUnicode_4BYTE_KIND, low, start, i - start))
+                else:
+                    i += 1
+            i = 0
+            while i < n:  # the key: alphanumeric runs, one space apart
+                if Py_UNICODE_ISALNUM(low[i]):
+                    if k:
+                        key[k] = 32
+                        k += 1
+                    while i < n and Py_UNICODE_ISALNUM(low[i]):
+                        key[k] = low[i]
+                        k += 1
+                        i += 1
+                else:
+                    i += 1
+            self.keys.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, k))
+            return True
+        finally:
+            if low != small:
+                free(low)
 
     cdef int _runs(self, int kind, void* data, Py_ssize_t n) except -1:
         cdef Py_ssize_t i = 0, start
@@ -606,8 +717,9 @@ cdef class TokenPage:
                     Py_ssize_t cap, double ratio, double similarity):
         """The pairs ``(i, j)`` the reference's fuzzy grouping joins, in its order.
 
-        ``roots`` holds each block's group root before fuzzy grouping (pairs already in one
-        group are not compared, as in the reference). Bigrams are exact id pairs here.
+        ``roots`` is the union-find parent list of the groups before fuzzy grouping (pairs
+        already in one group are not compared, as in the reference; the list is only read and
+        path-halved). Bigrams are exact id pairs here.
         """
         cdef Py_ssize_t n = self.n, i, j, k, m, total = 0, used = 0, start, end, distinct
         cdef Py_ssize_t npairs = 0, x, y, size_a, size_b, count, aligned_count, taken, sa, sb
@@ -677,7 +789,7 @@ cdef class TokenPage:
                     npairs = 0
             qsort(pairs, npairs, sizeof(uint64_t), _by_pair)
             for i in range(n):
-                parent[i] = <int32_t> <Py_ssize_t> roots[i]
+                parent[i] = <int32_t> _root(roots, i)
             k = 0
             while k < npairs:
                 i = <Py_ssize_t> (pairs[k] >> 32)

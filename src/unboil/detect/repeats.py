@@ -173,7 +173,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     title = doc.title
     title_tokens = _tokens(title) if title else []
     title_end = _last_char(title)
-    title_shingles = shingle_set(char_shingles(comparison_key(title), 4)) if title else frozenset()
+    title_shingles: frozenset[int] | None = None  # built when a block first needs them
     groups = _UnionFind(n)
     title_set = set(title_tokens)
     reject_below = config.title_similarity * 0.75
@@ -220,6 +220,10 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         else:
             sim, is_copy, is_full = 0.0, False, False
         signals["title_similarity"] = round(sim, 4)
+        if sim >= _PREFILTER_FLOOR and title_shingles is None:
+            title_shingles = (
+                shingle_set(char_shingles(comparison_key(title), 4)) if title else frozenset()
+            )
         signals["title_containment"] = round(
             containment(shingle_set(char_shingles(keys[i], 4)), title_shingles), 4
         ) if title_shingles and sim >= _PREFILTER_FLOOR else 0.0
@@ -236,7 +240,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
                 config.max_candidates)
         if all(type(v) is int for v in ints):
             edges = page.fuzzy_edges(
-                [groups.find(i) for i in range(n)], *ints,
+                groups.parent, *ints,
                 float(config.fuzzy_length_ratio), float(config.fuzzy_similarity),
             )
             for i, j in edges:
