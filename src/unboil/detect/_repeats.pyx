@@ -57,20 +57,46 @@ ctypedef struct Entry:
     int32_t pos
 
 
-cdef int _by_key(const void* a, const void* b) noexcept nogil:
-    cdef const Entry* x = <const Entry*> a
-    cdef const Entry* y = <const Entry*> b
-    if x.key != y.key:
-        return -1 if x.key < y.key else 1
-    if x.block != y.block:
-        return -1 if x.block < y.block else 1
-    return (x.pos > y.pos) - (x.pos < y.pos)
-
-
 cdef int _by_pair(const void* a, const void* b) noexcept nogil:
     cdef uint64_t x = (<const uint64_t*> a)[0]
     cdef uint64_t y = (<const uint64_t*> b)[0]
     return (x > y) - (x < y)
+
+
+cdef int _sort_entries(Entry* entries, Py_ssize_t used, Py_ssize_t ntypes) except -1:
+    """Sort bigram entries by (first id, second id), keeping their order (block, position) among
+    equal bigrams: two stable counting sorts, second id first."""
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((ntypes + 1) * sizeof(Py_ssize_t))
+    cdef Entry* tmp = <Entry*> malloc(used * sizeof(Entry))
+    cdef Entry* src
+    cdef Entry* dst
+    cdef Py_ssize_t i, t, total, c
+    cdef int shift, round_
+    if counts == NULL or tmp == NULL:
+        free(counts); free(tmp)
+        raise MemoryError()
+    try:
+        for round_ in range(2):
+            shift = 0 if round_ == 0 else 32
+            src = entries if round_ == 0 else tmp
+            dst = tmp if round_ == 0 else entries
+            for t in range(ntypes + 1):
+                counts[t] = 0
+            for i in range(used):
+                counts[<Py_ssize_t> ((src[i].key >> shift) & 0xFFFFFFFFULL)] += 1
+            total = 0
+            for t in range(ntypes + 1):
+                c = counts[t]
+                counts[t] = total
+                total += c
+            for i in range(used):
+                t = <Py_ssize_t> ((src[i].key >> shift) & 0xFFFFFFFFULL)
+                dst[counts[t]] = src[i]
+                counts[t] += 1
+    finally:
+        free(counts)
+        free(tmp)
+    return 0
 
 
 cdef int32_t _find(int32_t* parent, int32_t i):
@@ -180,26 +206,29 @@ cdef extern from "Python.h":
 _is_normalized = _unicodedata.is_normalized
 
 cdef enum:
-    UNKNOWN = 0
-    SIMPLE = 1
-    NOT_SIMPLE = 2
+    KNOWN = 1
+    SIMPLE = 2
+    ALNUM = 4  # the lowered character is alphanumeric
 
 cdef unsigned char _simple_cls[0x110000]
 
 
 cdef unsigned char _simple_class(Py_UCS4 c) except 0:
-    """SIMPLE when ``c`` lowers and case-folds to the same single character (the simple lower
-    mapping), is no zero-width character and not capital sigma (whose lowering depends on its
-    neighbours); learnt from str.lower / str.casefold the first time a character is seen."""
+    """KNOWN, plus SIMPLE when ``c`` lowers and case-folds to the same single character (the
+    simple lower mapping), is no zero-width character and not capital sigma (whose lowering
+    depends on its neighbours), plus ALNUM when that character is alphanumeric; learnt from
+    str.lower / str.casefold the first time a character is seen."""
     cdef unsigned char v = _simple_cls[c]
     cdef str ch
-    if v == UNKNOWN:
+    if v == 0:
         ch = chr(c)
         low = ch.lower()
-        v = NOT_SIMPLE
+        v = KNOWN
         if (len(low) == 1 and ch.casefold() == low and ord(low) == Py_UNICODE_TOLOWER(c)
                 and c not in (0x03A3, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)):
-            v = SIMPLE
+            v |= SIMPLE
+            if Py_UNICODE_ISALNUM(Py_UNICODE_TOLOWER(c)):
+                v |= ALNUM
         _simple_cls[c] = v
     return v
 
@@ -286,9 +315,9 @@ def union_exact(list keys, list parent):
                 parent[ri] = rj
 
 
-def write_groups(list blocks, list parent):
-    """Write repeat_group / repeat_size / repeat_first from the final groups."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(blocks), i, r, next_id = 0
+def write_groups(list signal_dicts, list parent):
+    """Write repeat_group / repeat_size / repeat_first into each block's signals."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(signal_dicts), i, r, next_id = 0
     cdef Py_ssize_t* roots = <Py_ssize_t*> malloc(4 * (n + 1) * sizeof(Py_ssize_t))
     if roots == NULL:
         raise MemoryError()
@@ -313,7 +342,7 @@ def write_groups(list blocks, list parent):
                 next_id += 1
         for i in range(n):
             r = roots[i]
-            signals = (<object> PyList_GET_ITEM(blocks, i)).signals
+            signals = <dict> PyList_GET_ITEM(signal_dicts, i)
             signals["repeat_group"] = ids[r]
             signals["repeat_size"] = size[r]
             signals["repeat_first"] = first[r] == i
@@ -370,6 +399,7 @@ cdef class TokenPage:
     cdef unsigned char* in_title
     cdef list strings
     cdef public list keys
+    cdef public list signals  # every block's signal dict
     cdef public bint has_title
 
     def __cinit__(self):
@@ -390,18 +420,21 @@ cdef class TokenPage:
     def __init__(self, list blocks, list title_tokens, comparison_key):
         cdef Py_ssize_t i, j, n = PyList_GET_SIZE(blocks), m
         cdef str text, folded, low
-        cdef object key
+        cdef object key, block
         cdef char small[1024]
         cdef char* buf
         self.n = n
         self.keys = []
+        self.signals = []
         self.starts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
         if self.starts == NULL:
             raise MemoryError()
         self._rehash(256)
         for i in range(n):
             self.starts[i] = self.nids
-            text = (<object> PyList_GET_ITEM(blocks, i)).text
+            block = <object> PyList_GET_ITEM(blocks, i)
+            text = block.text
+            self.signals.append(block.signals)
             if PyUnicode_IS_ASCII(text):
                 m = PyUnicode_GET_LENGTH(text)
                 if m < 1024:
@@ -569,46 +602,48 @@ cdef class TokenPage:
     cdef bint _simple(self, str text) except -1:
         """Tokens and key of a text whose characters each lower- and case-fold to one same
         character and which NFKC leaves alone; False (nothing done) for any other text."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k = 0, start, first = self.nids
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k = 0, start
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_UCS4 c
         cdef unsigned char cls
         cdef Py_UCS4 small[512]
+        cdef unsigned char small_word[256]
         cdef Py_UCS4* low = small
-        for i in range(n):
-            c = PyUnicode_READ(kind, data, i)
-            cls = _simple_class(c)
-            if cls == NOT_SIMPLE:
-                return False
-        if not _is_normalized("NFKC", text):
-            return False
-        if 2 * n + 1 > 512:
-            low = <Py_UCS4*> malloc((2 * n + 1) * sizeof(Py_UCS4))
+        cdef unsigned char* word = small_word  # 1: alphanumeric, 2: "_", 0: neither
+        if n > 256:
+            low = <Py_UCS4*> malloc(2 * n * sizeof(Py_UCS4) + n)
             if low == NULL:
                 raise MemoryError()
+            word = <unsigned char*> (low + 2 * n)
         cdef Py_UCS4* key = low + n
         try:
             for i in range(n):
-                low[i] = Py_UNICODE_TOLOWER(PyUnicode_READ(kind, data, i))
+                c = PyUnicode_READ(kind, data, i)
+                cls = _simple_class(c)
+                if not cls & SIMPLE:
+                    return False
+                low[i] = Py_UNICODE_TOLOWER(c)
+                word[i] = 1 if cls & ALNUM else (2 if c == 95 else 0)
+            if not _is_normalized("NFKC", text):
+                return False
             i = 0
             while i < n:  # tokens: runs of \w (alphanumeric or "_") of the lowered text
-                c = low[i]
-                if Py_UNICODE_ISALNUM(c) or c == 95:
+                if word[i]:
                     start = i
                     i += 1
-                    while i < n and (Py_UNICODE_ISALNUM(low[i]) or low[i] == 95):
+                    while i < n and word[i]:
                         i += 1
                     self._add(self._intern(PyUnicode_4BYTE_KIND, low, start, i - start))
                 else:
                     i += 1
             i = 0
             while i < n:  # the key: alphanumeric runs, one space apart
-                if Py_UNICODE_ISALNUM(low[i]):
+                if word[i] == 1:
                     if k:
                         key[k] = 32
                         k += 1
-                    while i < n and Py_UNICODE_ISALNUM(low[i]):
+                    while i < n and word[i] == 1:
                         key[k] = low[i]
                         k += 1
                         i += 1
@@ -663,7 +698,7 @@ cdef class TokenPage:
         """How many tokens block ``i`` has."""
         return self.starts[i + 1] - self.starts[i]
 
-    def title_scan(self, list blocks, double reject_below, double floor, rounder):
+    def title_scan(self, double reject_below, double floor, rounder):
         """Write the title signals of blocks the cheap overlap test rejects; return the others.
 
         For a rejected block (title_match's first test) the signals are what title_match gives:
@@ -706,7 +741,7 @@ cdef class TokenPage:
                 if similarity is None:
                     rest.append(i)
                     continue
-            signals = (<object> PyList_GET_ITEM(blocks, i)).signals
+            signals = <dict> PyList_GET_ITEM(self.signals, i)
             signals["title_similarity"] = similarity
             signals["title_containment"] = zero
             signals["repeat_of_title"] = False
@@ -756,7 +791,7 @@ cdef class TokenPage:
                     entries[used].block = <int32_t> i
                     entries[used].pos = <int32_t> k
                     used += 1
-            qsort(entries, used, sizeof(Entry), _by_key)
+            _sort_entries(entries, used, self.ntypes)
             for k in range(2):  # count the pairs, then fill them
                 start = 0
                 while start < used:

@@ -186,7 +186,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         kernel.union_exact(keys, groups.parent)
         # blocks the cheap overlap test of title_match rejects get their signals here; only
         # the others need their tokens as strings
-        rest: Iterable[int] = page.title_scan(blocks, reject_below, floor, round)
+        rest: Iterable[int] = page.title_scan(reject_below, floor, round)
         tokens: Any = _LazyTokens(page)
     else:
         split = [_tokens_and_key(b.text) for b in blocks]
@@ -247,7 +247,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
                 groups.union(i, j)
         else:
             _fuzzy_group([page.tokens(i) for i in range(n)], groups, config)
-        kernel.write_groups(blocks, groups.parent)
+        kernel.write_groups(page.signals, groups.parent)
         return
     _fuzzy_group(tokens, groups, config)
 
