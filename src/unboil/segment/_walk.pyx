@@ -14,8 +14,9 @@ from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.object cimport PyTypeObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, realloc
-from libc.string cimport memchr, memcmp, memcpy, strcmp, strlen
+from libc.string cimport memchr, memcmp, memcpy, memset, strcmp, strlen
 
 from lxml.includes cimport tree
 from lxml.includes.etreepublic cimport (
@@ -40,6 +41,8 @@ cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
     void PyObject_GC_UnTrack(void* op)
+    object PyUnicode_New(Py_ssize_t size, unsigned int maxchar)
+    void* PyUnicode_DATA(object u)
     object PyType_GenericAlloc(PyTypeObject* t, Py_ssize_t nitems)
 
 
@@ -290,7 +293,15 @@ cdef Py_ssize_t _squash(const unsigned char* s, Py_ssize_t n, unsigned char* out
     cdef Py_ssize_t i = 0, o = 0, w
     cdef bint gap = False
     cdef unsigned char c, k
+    cdef uint64_t word
     while i < n:
+        if not gap and i + 8 <= n:  # eight printable ASCII bytes (no space among them) at once
+            memcpy(&word, s + i, 8)
+            if ((word - 0x2121212121212121ULL) | word) & 0x8080808080808080ULL == 0:
+                memcpy(out + o, &word, 8)
+                i += 8
+                o += 8
+                continue
         c = s[i]
         k = _BYTE_CLASS[c]
         if k == 0:
@@ -441,10 +452,12 @@ cdef object _ascii_tokens(const unsigned char* joined, Py_ssize_t n, unsigned ch
     cdef Py_ssize_t[MAX_TOKENS] starts
     cdef Py_ssize_t[MAX_TOKENS] lens
     cdef unsigned long[MAX_TOKENS] hashes
+    cdef signed char[2 * MAX_TOKENS] seen  # a hash set of the kept tokens (their indexes)
     cdef unsigned long h
-    cdef Py_ssize_t k = 0, i = 0, j, a, b, q, m
+    cdef Py_ssize_t k = 0, i = 0, j, a, b, q, m, slot
     cdef unsigned char c
     cdef bint dup
+    memset(seen, -1, sizeof(seen))
     for i in range(n):
         c = joined[i]
         if c >= 0x80:
@@ -482,19 +495,24 @@ cdef object _ascii_tokens(const unsigned char* joined, Py_ssize_t n, unsigned ch
                 h = (h ^ low[j]) * 16777619
             hashes[k] = h
             dup = False
-            for j in range(k):
+            slot = <Py_ssize_t>(h & (2 * MAX_TOKENS - 1))
+            while seen[slot] >= 0:
+                j = seen[slot]
                 if hashes[j] == h and lens[j] == lens[k] and \
                         memcmp(low + starts[j], low + starts[k], <size_t>lens[k]) == 0:
                     dup = True
                     break
+                slot = (slot + 1) & (2 * MAX_TOKENS - 1)
             if not dup:
+                seen[slot] = <signed char>k
                 k += 1
                 if k == MAX_TOKENS:
                     return None
             m = 0
     out = PyTuple_New(k)
     for j in range(k):
-        tok = PyUnicode_DecodeUTF8(<const char*>(low + starts[j]), lens[j], NULL)
+        tok = PyUnicode_New(lens[j], 127)  # ASCII
+        memcpy(PyUnicode_DATA(tok), low + starts[j], <size_t>lens[j])
         Py_INCREF(tok)
         PyTuple_SET_ITEM(out, j, tok)
     return _untracked(out)
