@@ -12,6 +12,7 @@ from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
+from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef extern from "Python.h":
@@ -212,6 +213,62 @@ def any_in_select(list column, value, cands):
             if _member(item, wanted, value):
                 out.append(p)
                 break
+    return out
+
+
+def item_masks(list column):
+    """Each block's items (its string, or the items of its value) as bits of a 64-bit mask, and
+    item -> bit; None when there are more than 64 distinct items or one is unhashable."""
+    cdef Py_ssize_t p, n = PyList_GET_SIZE(column)
+    cdef dict bits = {}
+    cdef object present, item, bit
+    cdef list masks = [0] * n
+    cdef uint64_t mask
+    try:
+        for p in range(n):
+            present = <object> PyList_GET_ITEM(column, p)
+            mask = 0
+            if isinstance(present, str):
+                mask = _bit(bits, present)
+            elif present:
+                for item in present:
+                    mask |= _bit(bits, item)
+            masks[p] = mask
+    except (TypeError, OverflowError):
+        return None
+    return masks, bits
+
+
+cdef uint64_t _bit(dict bits, object item) except? 0:
+    cdef object bit = bits.get(item)
+    if bit is None:
+        if len(bits) == 64:
+            raise OverflowError
+        bit = len(bits)
+        bits[item] = bit
+    return (<uint64_t> 1) << <int> <Py_ssize_t> bit
+
+
+def masked_select(list masks, dict bits, value, cands):
+    """The positions whose mask shares a bit with the items of ``value`` (see ``item_masks``).
+
+    An item equal to a block's item hashes alike, so it finds that item's bit; an item no block
+    holds has none.
+    """
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(masks))
+    cdef uint64_t want = 0
+    cdef object item, bit
+    cdef list out = []
+    for item in value:
+        bit = bits.get(item)
+        if bit is not None:
+            want |= (<uint64_t> 1) << <int> <Py_ssize_t> bit
+    if want == 0:
+        return out
+    for k in range(m):
+        p = _at(cands, k)
+        if (<uint64_t> <object> PyList_GET_ITEM(masks, p)) & want:
+            out.append(p)
     return out
 
 

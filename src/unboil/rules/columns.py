@@ -342,9 +342,17 @@ def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
         def build(page: Page) -> list[Any]:
             return kernel.signal_column(page.signals, name)  # type: ignore[no-any-return]
 
+        def masks(page: Page) -> Any:
+            return kernel.item_masks(page.column(key, build))
+
         def select(value: Any, cands: Positions | None, page: Page) -> Positions:
-            column = page.column(key, build)
-            return kernel.any_in_select(column, value, cands)  # type: ignore[no-any-return]
+            masked = page.column(("masks", name), masks)
+            if masked is not None:
+                try:
+                    return kernel.masked_select(masked[0], masked[1], value, cands)  # type: ignore[no-any-return]
+                except TypeError:  # an unhashable item in the rule's value
+                    pass
+            return kernel.any_in_select(page.column(key, build), value, cands)  # type: ignore[no-any-return]
 
         return select
 
