@@ -120,6 +120,8 @@ def documents(draw) -> list[dict]:
             "link_density": draw(st.sampled_from([0.0, 0.3, 0.5, 0.9, 1.0])),
             "class_tokens": draw(st.sampled_from(tokens)),
         })
+        if draw(st.booleans()):  # equal tokens that are distinct string objects
+            specs[-1]["class_tokens"] = tuple("".join(list(t)) for t in specs[-1]["class_tokens"])
     return specs
 
 

@@ -95,40 +95,178 @@ cdef class _StrSet:
 
     cdef uint64_t *keys
     cdef PyObject **vals
+    cdef int *ids
     cdef Py_ssize_t mask
-    cdef list keep
+    cdef list items  # the strings, in id order (keeps them alive)
 
     def __cinit__(self, strings):
-        cdef list items = sorted({str(x) for x in strings})
-        cdef Py_ssize_t cap = 16, slot
+        self.items = sorted({str(x) for x in strings})
+        cdef Py_ssize_t cap = 16, slot, ident
         cdef uint64_t h
-        while cap < 4 * len(items):
+        while cap < 4 * len(self.items):
             cap *= 2
         self.mask = cap - 1
         self.keys = <uint64_t *> calloc(cap, sizeof(uint64_t))
         self.vals = <PyObject **> calloc(cap, sizeof(PyObject *))
-        if self.keys == NULL or self.vals == NULL:
+        self.ids = <int *> calloc(cap, sizeof(int))
+        if self.keys == NULL or self.vals == NULL or self.ids == NULL:
             raise MemoryError()
-        self.keep = items
-        for item in items:
+        for ident, item in enumerate(self.items):
             h = _hash(item)
             slot = _spread(h) & self.mask
             while self.vals[slot] != NULL:
                 slot = (slot + 1) & self.mask
             self.keys[slot] = h
             self.vals[slot] = <PyObject *> item
+            self.ids[slot] = <int> ident
+
+    def __dealloc__(self):
+        free(self.keys)
+        free(self.vals)
+        free(self.ids)
+
+    cdef int find(self, uint64_t h, int kind, void *data, Py_ssize_t start, Py_ssize_t end) noexcept:
+        """The id (index in ``items``) of the string equal to ``data[start:end]``, or -1."""
+        cdef Py_ssize_t slot = _spread(h) & self.mask
+        while self.vals[slot] != NULL:
+            if self.keys[slot] == h and _same(<str> self.vals[slot], kind, data, start, end):
+                return self.ids[slot]
+            slot = (slot + 1) & self.mask
+        return -1
+
+    cdef inline bint has(self, uint64_t h, int kind, void *data, Py_ssize_t start, Py_ssize_t end) noexcept:
+        return self.find(h, kind, data, start, end) >= 0
+
+
+@cython.final
+cdef class _Trie:
+    """The lexicon's delimited phrases as a trie over word ids: (node, word) -> child node,
+    in an open-addressing table; ``keys[node]`` is the phrase key ending there, or None."""
+
+    cdef uint64_t *slots_key
+    cdef int *slots_val
+    cdef Py_ssize_t mask
+    cdef list keys
+
+    def __cinit__(self, dict index, _StrSet vocab):
+        cdef dict ids = {w: i for i, w in enumerate(vocab.items)}
+        cdef dict edges = {}
+        self.keys = [None]
+        cdef int node, child
+        for tup, key in index.items():
+            node = 0
+            for word in tup:
+                child = edges.get((node, ids[word]), -1)
+                if child < 0:
+                    child = len(self.keys)
+                    edges[(node, ids[word])] = child
+                    self.keys.append(None)
+                node = child
+            self.keys[node] = key
+        cdef Py_ssize_t cap = 16, slot
+        cdef uint64_t k
+        while cap < 4 * len(edges):
+            cap *= 2
+        self.mask = cap - 1
+        self.slots_key = <uint64_t *> calloc(cap, sizeof(uint64_t))
+        self.slots_val = <int *> calloc(cap, sizeof(int))
+        if self.slots_key == NULL or self.slots_val == NULL:
+            raise MemoryError()
+        for (parent, word_id), child in edges.items():
+            k = _edge(parent, word_id)
+            slot = _spread(k * <uint64_t> 0x9E3779B97F4A7C15ULL) & self.mask
+            while self.slots_val[slot] != 0:
+                slot = (slot + 1) & self.mask
+            self.slots_key[slot] = k
+            self.slots_val[slot] = child  # never 0: the root is no child
+
+    def __dealloc__(self):
+        free(self.slots_key)
+        free(self.slots_val)
+
+    cdef int child(self, int node, int word_id) noexcept:
+        """The node under ``node`` along word ``word_id``, or -1."""
+        if word_id < 0:
+            return -1
+        cdef uint64_t k = _edge(node, word_id)
+        cdef Py_ssize_t slot = _spread(k * <uint64_t> 0x9E3779B97F4A7C15ULL) & self.mask
+        while self.slots_val[slot] != 0:
+            if self.slots_key[slot] == k:
+                return self.slots_val[slot]
+            slot = (slot + 1) & self.mask
+        return -1
+
+
+@cython.final
+cdef class _PtrMap:
+    """Object identity -> small int, for the objects of one page: class tokens are shared
+    string objects within a page, so most look-ups hit here first. The map keeps a reference
+    to every key, so no address can be reused by another object while it lives."""
+
+    cdef size_t *keys
+    cdef int *vals
+    cdef Py_ssize_t mask, used
+    cdef list keep
+
+    def __cinit__(self, Py_ssize_t cap=256):
+        self.mask = cap - 1
+        self.used = 0
+        self.keep = []
+        self.keys = <size_t *> calloc(cap, sizeof(size_t))
+        self.vals = <int *> calloc(cap, sizeof(int))
+        if self.keys == NULL or self.vals == NULL:
+            raise MemoryError()
 
     def __dealloc__(self):
         free(self.keys)
         free(self.vals)
 
-    cdef bint has(self, uint64_t h, int kind, void *data, Py_ssize_t start, Py_ssize_t end):
-        cdef Py_ssize_t slot = _spread(h) & self.mask
-        while self.vals[slot] != NULL:
-            if self.keys[slot] == h and _same(<str> self.vals[slot], kind, data, start, end):
-                return True
+    cdef inline Py_ssize_t _home(self, size_t k) noexcept:
+        return <Py_ssize_t> (((k >> 4) * <size_t> 0x9E3779B97F4A7C15ULL) >> 20) & self.mask
+
+    cdef int get(self, object obj) noexcept:
+        cdef size_t k = <size_t> <PyObject *> obj
+        cdef Py_ssize_t slot = self._home(k)
+        while self.keys[slot] != 0:
+            if self.keys[slot] == k:
+                return self.vals[slot]
             slot = (slot + 1) & self.mask
-        return False
+        return -1
+
+    cdef int put(self, object obj, int value) except -1:
+        cdef size_t k = <size_t> <PyObject *> obj
+        cdef Py_ssize_t slot, cap, i
+        cdef size_t *old_keys
+        cdef int *old_vals
+        if 2 * (self.used + 1) > self.mask + 1:  # grow to stay at most half full
+            old_keys, old_vals, cap = self.keys, self.vals, self.mask + 1
+            self.keys = <size_t *> calloc(2 * cap, sizeof(size_t))
+            self.vals = <int *> calloc(2 * cap, sizeof(int))
+            if self.keys == NULL or self.vals == NULL:
+                raise MemoryError()
+            self.mask = 2 * cap - 1
+            for i in range(cap):
+                if old_keys[i] != 0:
+                    slot = self._home(old_keys[i])
+                    while self.keys[slot] != 0:
+                        slot = (slot + 1) & self.mask
+                    self.keys[slot] = old_keys[i]
+                    self.vals[slot] = old_vals[i]
+            free(old_keys)
+            free(old_vals)
+        slot = self._home(k)
+        while self.keys[slot] != 0 and self.keys[slot] != k:
+            slot = (slot + 1) & self.mask
+        if self.keys[slot] == 0:
+            self.used += 1
+            self.keep.append(obj)
+        self.keys[slot] = k
+        self.vals[slot] = value
+        return 0
+
+
+cdef inline uint64_t _edge(int parent, int word_id) noexcept:
+    return ((<uint64_t> <unsigned int> parent) << 32) | (<uint64_t> <unsigned int> word_id)
 
 
 cdef inline Py_ssize_t _spread(uint64_t h) noexcept:
@@ -150,39 +288,38 @@ cdef bint _same(str item, int kind, void *data, Py_ssize_t start, Py_ssize_t end
 cdef class Scanner:
     """The lexicon and thresholds prepared for ``scan``; build one per (lexicon, config)."""
 
-    cdef _StrSet first_set, filler_set
-    cdef object first_words, index, prefixes, table, ambiguous, is_filler, filler_memo
+    cdef _StrSet vocab, filler_set
+    cdef _Trie trie
+    cdef object table, ambiguous, is_filler, filler_memo
     cdef object skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform
     cdef object categories, tie_order, order
     cdef Py_ssize_t max_words, lead_max
     cdef Py_ssize_t cap
     cdef Py_ssize_t *starts
     cdef Py_ssize_t *ends
-    cdef unsigned char *tflag
+    cdef int *wids
     cdef unsigned char *mask
 
     def __cinit__(self):
         self.cap = 0
         self.starts = NULL
         self.ends = NULL
-        self.tflag = NULL
+        self.wids = NULL
         self.mask = NULL
 
     def __dealloc__(self):
         free(self.starts)
         free(self.ends)
-        free(self.tflag)
+        free(self.wids)
         free(self.mask)
 
-    def __init__(self, *, first_words, index, prefixes, table, ambiguous, fillers, is_filler,
+    def __init__(self, *, index, table, ambiguous, fillers, is_filler,
                  skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform,
                  categories,
                  tie_order, max_words, lead_max):
-        self.first_set = _StrSet(first_words)
+        self.vocab = _StrSet({word for tup in index for word in tup})
+        self.trie = _Trie(dict(index), self.vocab)
         self.filler_set = _StrSet(fillers)
-        self.first_words = first_words
-        self.index = index
-        self.prefixes = prefixes
         self.table = table
         self.ambiguous = ambiguous
         self.is_filler = is_filler
@@ -207,13 +344,13 @@ cdef class Scanner:
         cap = max(cap, 2 * self.cap, 256)
         free(self.starts)
         free(self.ends)
-        free(self.tflag)
+        free(self.wids)
         free(self.mask)
         self.starts = <Py_ssize_t *> malloc(cap * sizeof(Py_ssize_t))
         self.ends = <Py_ssize_t *> malloc(cap * sizeof(Py_ssize_t))
-        self.tflag = <unsigned char *> malloc(cap)
+        self.wids = <int *> malloc(cap * sizeof(int))
         self.mask = <unsigned char *> malloc(cap)
-        if not (self.starts and self.ends and self.tflag and self.mask):
+        if not (self.starts and self.ends and self.wids and self.mask):
             self.cap = 0
             raise MemoryError()
         self.cap = cap
@@ -276,6 +413,7 @@ cdef class Scanner:
         cdef unsigned char v
         cdef unsigned char *mask = self.mask
         cdef Py_ssize_t fs, fe
+        cdef int node
         for i in range(n + 1):
             if i < n:
                 c = PyUnicode_READ(kind, data, i)
@@ -312,31 +450,26 @@ cdef class Scanner:
                 in_alpha = False
                 self.starts[ntok] = tstart
                 self.ends[ntok] = i
-                if self.first_set.has(h, kind, data, tstart, i):
-                    self.tflag[ntok] = 1
+                self.wids[ntok] = self.vocab.find(h, kind, data, tstart, i)
+                if self.wids[ntok] >= 0 and self.trie.child(0, self.wids[ntok]) >= 0:
                     cand = True
-                else:
-                    self.tflag[ntok] = 0
                 ntok += 1
 
         found = None
-        if cand:
+        if cand:  # the longest phrase starting at each token, as Lexicon.find walks it
             found = []
-            index = self.index
-            prefixes = self.prefixes
+            trie_keys = self.trie.keys
             for t in range(ntok):
-                if not self.tflag[t]:
+                node = self.trie.child(0, self.wids[t])
+                if node < 0:
                     continue
-                word = s[self.starts[t]:self.ends[t]]
-                best = index.get((word,))
+                best = trie_keys[node]
                 best_end = self.ends[t]
-                seq = [word]
                 for j in range(t + 1, ntok):
-                    seq.append(s[self.starts[j]:self.ends[j]])
-                    tup = tuple(seq)
-                    if tup not in prefixes:
+                    node = self.trie.child(node, self.wids[j])
+                    if node < 0:
                         break
-                    key = index.get(tup)
+                    key = trie_keys[node]
                     if key is not None:
                         best = key
                         best_end = self.ends[j]
@@ -731,18 +864,28 @@ cdef class Annotator:
         """The kernel's ``_token_marker`` (for tests: it must equal the Python one)."""
         return self._token_marker(token)
 
-    cdef object _marker(self, tuple tokens, dict named):
-        """The category the first marker token names ("" for none), as ``_marker_category``;
-        ``named`` remembers every token's verdict across pages."""
+    cdef object _marker(self, tuple tokens, dict named, _PtrMap seen, list cats, dict cat_ids):
+        """The category the first marker token names ("" for none), as ``_marker_category``.
+        ``named`` remembers every token's verdict across pages; ``seen`` maps this page's token
+        objects to an index in ``cats`` (0 is "")."""
+        cdef int idx
         for token in tokens:
-            category = named.get(token)
-            if category is None:
-                if len(named) >= self.memo_max_entries * 4:
-                    named.clear()
-                category = self._token_marker(token)
-                named[token] = category
-            if category:
-                return category
+            idx = seen.get(token)
+            if idx < 0:
+                category = named.get(token)
+                if category is None:
+                    if len(named) >= self.memo_max_entries * 4:
+                        named.clear()
+                    category = self._token_marker(token)
+                    named[token] = category
+                found = cat_ids.get(category)
+                if found is None:
+                    found = cat_ids[category] = len(cats)
+                    cats.append(category)
+                idx = found
+                seen.put(token, idx)
+            if idx:
+                return cats[idx]
         return ""
 
     def annotate(self, list blocks, dict memo, dict named):
@@ -750,7 +893,11 @@ cdef class Annotator:
         keeps short texts' verdicts and ``named`` class tokens' categories across pages."""
         cdef Py_ssize_t nb = len(blocks), i, j, n_links, share_links, profile_links, k, step
         cdef Py_ssize_t max_words = self.scanner.max_words
-        cdef dict scanned = {}, hrefs = {}, markers = {}
+        cdef dict scanned = {}, hrefs = {}
+        cdef _PtrMap seen_tokens = _PtrMap(512)
+        cdef list cats = [""]
+        cdef dict cat_ids = {"": 0}
+        cdef object last_tokens = None, last_marker = ""
         cdef list entries = [None] * nb
         cdef list categories = [None] * nb
         cdef list scores = [None] * nb
@@ -812,11 +959,11 @@ cdef class Annotator:
                     tokens = block.class_tokens
                     if not tokens:
                         marker = ""
+                    elif tokens is last_tokens:  # blocks of one element share their tuple
+                        marker = last_marker
                     else:
-                        marker = markers.get(tokens)
-                        if marker is None:
-                            marker = self._marker(tuple(tokens), named)
-                            markers[tokens] = marker
+                        marker = self._marker(tuple(tokens), named, seen_tokens, cats, cat_ids)
+                        last_tokens, last_marker = tokens, marker
                 else:
                     marker = ""
                 if e.covered and (share_links or profile_links or marker):

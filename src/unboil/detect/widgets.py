@@ -256,7 +256,7 @@ def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
     """The compiled ``Scanner`` for ``lex`` and ``config``."""
     _, _, skip_re, code_re = _patterns()
     kernel.set_classifier(_char_class)
-    index, prefixes = lex.token_index
+    index, _ = lex.token_index
     # A lead-in opening with a letter or digit of a delimited script must be the text's first
     # token in full (its trie ends on a word boundary); any other must share the first character.
     alpha = _class_re(ALPHA + "+")
@@ -270,7 +270,7 @@ def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
             lead_first.update(" -" if key[0] == " " else key[0])
     matcher = lex.matcher
     return kernel.Scanner(
-        first_words=frozenset(tup[0] for tup in index), index=index, prefixes=prefixes,
+        index=index,
         table=lex.table, ambiguous=lex.ambiguous, fillers=lex.fillers, is_filler=lex.is_filler,
         skip_re=skip_re, code_re=code_re, lead_re=lex.lead_in_matcher,
         lead_tokens=frozenset(lead_tokens), lead_first=frozenset(lead_first),
