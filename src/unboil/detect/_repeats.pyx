@@ -211,6 +211,7 @@ cdef enum:
     ALNUM = 4  # the lowered character is alphanumeric
 
 cdef unsigned char _simple_cls[0x110000]
+cdef Py_UCS4 _lower_bmp[0x10000]  # Py_UNICODE_TOLOWER of the simple BMP characters seen
 
 
 cdef unsigned char _simple_class(Py_UCS4 c) except 0:
@@ -229,6 +230,8 @@ cdef unsigned char _simple_class(Py_UCS4 c) except 0:
             v |= SIMPLE
             if Py_UNICODE_ISALNUM(Py_UNICODE_TOLOWER(c)):
                 v |= ALNUM
+            if c < 0x10000:
+                _lower_bmp[c] = Py_UNICODE_TOLOWER(c)
         _simple_cls[c] = v
     return v
 
@@ -623,7 +626,7 @@ cdef class TokenPage:
                 cls = _simple_class(c)
                 if not cls & SIMPLE:
                     return False
-                low[i] = Py_UNICODE_TOLOWER(c)
+                low[i] = _lower_bmp[c] if c < 0x10000 else Py_UNICODE_TOLOWER(c)
                 word[i] = 1 if cls & ALNUM else (2 if c == 95 else 0)
             if not _is_normalized("NFKC", text):
                 return False
