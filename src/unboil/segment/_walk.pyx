@@ -179,6 +179,9 @@ cdef struct Frame:
     PyObject* path          # filled by describe(); NULL until then
     PyObject* tokens
     PyObject* anc
+    PyObject* child_anc     # anc + (tag,): the ancestors of every child, made once
+    PyObject* last_own      # a child's own class tokens, and its tokens (last_own + tokens),
+    PyObject* last_tokens   # reused by the next child with the same class and id
 
 cdef struct LinkRec:
     Py_ssize_t lid
@@ -720,7 +723,10 @@ cdef class _CWalker:
         Py_XDECREF(f.path)
         Py_XDECREF(f.tokens)
         Py_XDECREF(f.anc)
-        f.path = f.tokens = f.anc = NULL
+        Py_XDECREF(f.child_anc)
+        Py_XDECREF(f.last_own)
+        Py_XDECREF(f.last_tokens)
+        f.path = f.tokens = f.anc = f.child_anc = f.last_own = f.last_tokens = NULL
 
     # -- tags --
 
@@ -966,14 +972,29 @@ cdef class _CWalker:
             if f.cls == NULL and f.ident == NULL:
                 tokens = inherited
             else:
-                tokens = _untracked(self.own(f) + inherited)
+                own = self.own(f)
+                if p != NULL and p.last_own == <PyObject*>own:  # a sibling had the same tokens
+                    tokens = <object>p.last_tokens
+                else:
+                    tokens = _untracked(own + inherited)
+                    if p != NULL:
+                        Py_XDECREF(p.last_own)
+                        Py_XDECREF(p.last_tokens)
+                        Py_INCREF(own)
+                        Py_INCREF(tokens)
+                        p.last_own = <PyObject*>own
+                        p.last_tokens = <PyObject*>tokens
             tag = self.tagstrs[f.tag]
             if p == NULL:
                 path = tag if f.nth == 1 else f"{tag}[{f.nth}]"
                 anc = ()
             else:
                 path = f"{<str>p.path}/{tag}" if f.nth == 1 else f"{<str>p.path}/{tag}[{f.nth}]"
-                anc = _untracked(<object>p.anc + (self.tagstrs[p.tag],))
+                if p.child_anc == NULL:
+                    anc = _untracked(<object>p.anc + (self.tagstrs[p.tag],))
+                    Py_INCREF(anc)
+                    p.child_anc = <PyObject*>anc
+                anc = <object>p.child_anc
             Py_INCREF(path)
             f.path = <PyObject*>path
             Py_INCREF(tokens)
@@ -1272,7 +1293,7 @@ cdef class _CWalker:
         f.serial = self.serial
         f.kind = kind
         f.link = 0
-        f.path = f.tokens = f.anc = NULL
+        f.path = f.tokens = f.anc = f.child_anc = f.last_own = f.last_tokens = NULL
         if kind >= K_BLOCK:
             if self.raw_len or self.nrec:
                 self.flush()
