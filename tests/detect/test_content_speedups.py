@@ -190,3 +190,20 @@ def test_pick_language_same_both_ways(monkeypatch):
     for declared, tokens in samples:
         pure, fast = _both(monkeypatch, pick_language, declared, tokens)
         assert pure == fast
+
+
+def test_token_masks_name_the_vocabulary_classes(shared_fixtures):
+    from unboil.detect.markup import _bits_for, load_vocabulary
+
+    vocab = load_vocabulary()
+    bits = _bits_for(vocab, (), KERNEL)
+    tokens = set(vocab.tokens) | {part for part, _ in vocab.contains}
+    tokens |= {"x" + part + "y" for part, _ in vocab.contains} | {"nav", "ad", "mainnavigation", ""}
+    for path in _pages(shared_fixtures, 5):
+        doc = segment_html(gzip.decompress(path.read_bytes()), "")
+        tokens |= {t for b in doc.blocks for t in b.class_tokens}
+    for token in tokens:
+        want = 0
+        for name in vocab.token_classes(token):
+            want |= bits.bit[name]
+        assert bits.token_mask(token) == want, token

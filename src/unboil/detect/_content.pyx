@@ -184,6 +184,61 @@ def role_elements(root):
     return out
 
 
+cdef struct _PtrMap:
+    size_t* keys
+    long long* values
+    Py_ssize_t cap
+    Py_ssize_t used
+
+
+cdef int _ptrmap_init(_PtrMap* m, Py_ssize_t cap) except -1:
+    cdef Py_ssize_t i
+    m.keys = <size_t*>realloc(NULL, cap * sizeof(size_t))
+    m.values = <long long*>realloc(NULL, cap * sizeof(long long))
+    if m.keys is NULL or m.values is NULL:
+        raise MemoryError()
+    for i in range(cap):
+        m.keys[i] = 0
+    m.cap = cap
+    m.used = 0
+    return 0
+
+
+cdef inline Py_ssize_t _ptrmap_slot(_PtrMap* m, size_t key) noexcept:
+    cdef Py_ssize_t mask = m.cap - 1
+    cdef Py_ssize_t h = <Py_ssize_t>((key >> 4) * <size_t>11400714819323198485ULL >> 24) & mask
+    while m.keys[h] != 0 and m.keys[h] != key:
+        h = (h + 1) & mask
+    return h
+
+
+cdef int _ptrmap_put(_PtrMap* m, size_t key, long long value) except -1:
+    cdef Py_ssize_t h, i, old_cap
+    cdef size_t* old_keys
+    cdef long long* old_values
+    if 2 * (m.used + 1) > m.cap:
+        old_keys, old_values, old_cap = m.keys, m.values, m.cap
+        m.keys = NULL
+        m.values = NULL
+        try:
+            _ptrmap_init(m, 2 * old_cap)
+            for i in range(old_cap):
+                if old_keys[i]:
+                    h = _ptrmap_slot(m, old_keys[i])
+                    m.keys[h] = old_keys[i]
+                    m.values[h] = old_values[i]
+                    m.used += 1
+        finally:
+            free(old_keys)
+            free(old_values)
+    h = _ptrmap_slot(m, key)
+    if m.keys[h] == 0:
+        m.keys[h] = key
+        m.used += 1
+    m.values[h] = value
+    return 0
+
+
 cdef long long _lookup(dict memo, object key, object compute) except? -1:
     cdef PyObject* hit = PyDict_GetItem(memo, key)
     if hit is not NULL:
@@ -212,6 +267,12 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
     cdef long long* swap
     cdef long long m
     cdef tuple toks, prev = (), anc, panc = ()
+    cdef _PtrMap seen
+    cdef PyObject* tok
+    cdef Py_ssize_t slot
+    seen.keys = NULL
+    seen.values = NULL
+    _ptrmap_init(&seen, 1024)
     try:
         for b in blocks:
             toks = b.class_tokens
@@ -234,7 +295,15 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
                 cum[L - k] = pcum[M - k]
                 inn[L - k] = pinn[M - k]
             for j in range(L - k - 1, -1, -1):
-                m = _lookup(token_memo, toks[j], token_mask)
+                # the same token objects recur across a page's elements: a pointer-keyed map
+                # answers those without touching the strings or the large shared memo
+                tok = PyTuple_GET_ITEM(toks, j)
+                slot = _ptrmap_slot(&seen, <size_t>tok)
+                if seen.keys[slot] == <size_t>tok:
+                    m = seen.values[slot]
+                else:
+                    m = _lookup(token_memo, <object>tok, token_mask)
+                    _ptrmap_put(&seen, <size_t>tok, m)
                 cum[j] = cum[j + 1] | m
                 inn[j] = 0 if m & marker else (m | inn[j + 1])
             found_out[i] = cum[0]
@@ -273,6 +342,7 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
             i += 1
     finally:
         free(cum); free(inn); free(pcum); free(pinn); free(acum); free(pacum)
+        free(seen.keys); free(seen.values)
 
 
 cdef inline Py_ssize_t _last_slash(str p) noexcept:
@@ -1078,3 +1148,66 @@ def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
                 overlap[i] = shared / <double>nw
         i += 1
     return sampled, sample_hits
+
+
+def page_sums(const double[::1] p1, const double[::1] words, const double[:, ::1] X,
+              Py_ssize_t c_tag_p, Py_ssize_t c_link):
+    """The word sums of content.page_vector (whole numbers, so exact in any order): blocks with
+    a stage-1 score >= 0.5, their words, their words in <p>, words of link-heavy blocks, all."""
+    cdef Py_ssize_t i, npos = 0
+    cdef double pos_words = 0.0, pos_p = 0.0, heavy = 0.0, total = 0.0, w
+    for i in range(p1.shape[0]):
+        w = words[i]
+        total += w
+        if p1[i] >= 0.5:
+            npos += 1
+            pos_words += w
+            pos_p += w * X[i, c_tag_p]
+        if X[i, c_link] >= 0.5:
+            heavy += w
+    return npos, pos_words, pos_p, heavy, total
+
+
+def mask_tuples(const long long[::1] masks, dict memo, object make):
+    """``[memo.get(m) or make(m) for m in masks]``: the class-name tuple of every mask."""
+    cdef Py_ssize_t i, n = masks.shape[0]
+    cdef PyObject* hit
+    cdef list out = [None] * n
+    for i in range(n):
+        key = masks[i]
+        hit = PyDict_GetItem(memo, key)
+        if hit is NULL:
+            out[i] = make(key)
+        else:
+            out[i] = <object>hit
+    return out
+
+
+cdef class ContainsTable:
+    """Substrings naming markup classes: ``mask(token)`` ORs the bits of those inside ``token``."""
+
+    cdef list parts
+    cdef long long* bits
+    cdef Py_ssize_t n
+
+    def __cinit__(self, parts, bits):
+        cdef Py_ssize_t i
+        self.parts = list(parts)
+        self.n = len(self.parts)
+        self.bits = <long long*>realloc(NULL, (self.n + 1) * sizeof(long long))
+        if self.bits is NULL:
+            raise MemoryError()
+        for i, b in enumerate(bits):
+            self.bits[i] = b
+
+    def __dealloc__(self):
+        free(self.bits)
+
+    def mask(self, str token):
+        """The OR of the bits of every part that occurs in ``token``."""
+        cdef Py_ssize_t i
+        cdef long long m = 0
+        for i in range(self.n):
+            if self.bits[i] & ~m and (<str>self.parts[i]) in token:
+                m |= self.bits[i]
+        return m

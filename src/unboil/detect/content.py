@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil._compiled import compiled
+from unboil.detect.density import content_kernel
 from unboil.detect.features import COLUMNS as _COL
 from unboil.detect.features import FEATURES, PageFeatures, page_features
 from unboil.document import Document
@@ -140,7 +140,8 @@ def load_model(path: str | Path | None = None) -> ContentModel:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+    # np.minimum(np.maximum(...)) is np.clip's arithmetic without its Python wrapper
+    return 1.0 / (1.0 + np.exp(-np.minimum(np.maximum(z, -30.0), 30.0)))
 
 
 def _weighted_window(p: np.ndarray, w: np.ndarray, radius: int) -> np.ndarray:
@@ -229,7 +230,7 @@ def _region_features_compiled(feats: PageFeatures, p1: np.ndarray, margin: float
     R = np.zeros((n, len(REGION_FEATURES)))
     if n == 0:
         return R
-    clipped = np.clip(p1, 1e-6, 1 - 1e-6)
+    clipped = np.minimum(np.maximum(p1, 1e-6), 1 - 1e-6)  # np.clip without its wrapper
     R[:, 0] = np.log(clipped / (1 - clipped))
     kernel.region_basic(R, p1, feats.words, page.group)
     inside = np.zeros(n, dtype=np.uint8)
@@ -284,15 +285,48 @@ def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
     return v
 
 
+def _page_vector_compiled(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
+                          R: np.ndarray, kernel: Any) -> np.ndarray:
+    """``page_vector`` with its word sums from one kernel pass (whole numbers: exact in any
+    order, so the same values)."""
+    v = np.zeros(len(PAGE_FEATURES))
+    n = len(p1)
+    if n == 0:
+        return v
+    X = feats.matrix
+    npos, pos_words, pos_p, heavy, total = kernel.page_sums(
+        p1, feats.words, X, _COL["tag_p"], _COL["link_density"])
+    total = total or 1.0
+    v[0] = X[0, _COL["jsonld_page"]]
+    v[1] = np.log1p(n)
+    v[2], v[3] = R[0, 7], R[0, 8]
+    v[4] = np.log1p(pos_words / max(npos, 1))
+    v[5] = pos_p / pos_words if pos_words else 0.0
+    articles = {p[: p.index("/article") + 8] for p in paths if "/article" in p}
+    v[6] = np.log1p(len(articles))
+    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
+    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
+    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
+    slug = path.rpartition("/")[2]
+    v[9] = slug.count("-") >= 3
+    v[10] = R[0, 14]
+    v[11] = heavy / total
+    v[12] = pos_words / total
+    return v
+
+
+#: Stage-1 columns that add_page_type scales into region columns 19 onwards.
+_ART_COLUMNS = np.array([_COL[name if name.startswith("inner_") else f"mk_{name}"]
+                         for name in _ART_MARKUP], dtype=np.intp)
+
+
 def add_page_type(R: np.ndarray, X: np.ndarray, p_article: float) -> None:
     """Fill the page-type columns of the region matrix (in place)."""
     R[:, 15] = p_article
     R[:, 16] = p_article * R[:, 0]
     R[:, 17] = p_article * R[:, 6]
     R[:, 18] = p_article * R[:, 10]
-    for k, name in enumerate(_ART_MARKUP):
-        column = _COL[name if name.startswith("inner_") else f"mk_{name}"]
-        R[:, 19 + k] = p_article * X[:, column]
+    R[:, 19: 19 + len(_ART_MARKUP)] = p_article * X[:, _ART_COLUMNS]
 
 
 def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFeatures, np.ndarray]:
@@ -302,13 +336,17 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
     if not doc.blocks:
         return feats, np.zeros(0)
     p1 = _sigmoid(model.block.logit(feats.matrix))
-    kernel = compiled("detect._content") if feats.page is not None else None
+    kernel = content_kernel() if feats.page is not None else None
     if kernel is not None:
         R = _region_features_compiled(feats, p1, model.margin, kernel)
     else:
         R = region_features(doc, feats, p1, model.margin)
     paths = [b.path for b in doc.blocks]
-    p_article = float(_sigmoid(model.page.logit(page_vector(doc.url, paths, feats, p1, R))))
+    if kernel is not None:
+        vector = _page_vector_compiled(doc.url, paths, feats, p1, R, kernel)
+    else:
+        vector = page_vector(doc.url, paths, feats, p1, R)
+    p_article = float(_sigmoid(model.page.logit(vector)))
     add_page_type(R, feats.matrix, p_article)
     score = _sigmoid(model.region.logit(np.hstack([feats.matrix, R])))
     doc.metadata["article_score"] = round(p_article, 4)
@@ -324,7 +362,7 @@ def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
     article = doc.metadata.get("article_score", 0.0) >= 0.5
     threshold = model.threshold if article else model.threshold_other
     overlap = feats.jsonld_overlap
-    kernel = compiled("detect._content")
+    kernel = content_kernel()
     if kernel is not None:
         kernel.write_content(doc.blocks, feats.markup, feats.stopword_ratio, overlap,
                              np.ascontiguousarray(score, dtype=np.float64), float(threshold))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Collection
+from typing import Any
 
 import regex
 
@@ -16,6 +18,20 @@ _PUNCT = regex.compile(r"[\p{P}\p{S}]")
 _SPACE = regex.compile(r"\s")
 _BMP = 0x10000
 _WORD = re.compile(TOKEN_RE.pattern.rstrip("+"))  # one character of a TOKEN_RE token
+
+
+_LOADED: list[Any] = []
+
+
+def content_kernel() -> Any:
+    """The compiled kernel of the density and content stages, or None (not built, or switched
+    off by UNBOIL_PURE_PYTHON): ``compiled("detect._content")``, remembered once found."""
+    if _LOADED:
+        return None if os.environ.get("UNBOIL_PURE_PYTHON") else _LOADED[0]
+    kernel = compiled("detect._content")
+    if kernel is not None:
+        _LOADED.append(kernel)
+    return kernel
 
 
 def _punct_ratio(text: str) -> float:
@@ -67,7 +83,7 @@ def annotate_density_pure(doc: Document, stopwords: Collection[str] | None = Non
 
 def annotate_density(doc: Document, stopwords: Collection[str] | None = None) -> None:
     """Write ``words``, ``chars``, ``position``, ``punct_ratio`` and ``stopword_ratio`` on each block."""
-    kernel = compiled("detect._content")
+    kernel = content_kernel()
     if kernel is None or stopwords is not None:
         annotate_density_pure(doc, stopwords)
         return

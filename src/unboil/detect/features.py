@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil._compiled import compiled
+from unboil.detect.density import content_kernel
 from unboil.detect.markup import (
     MarkupVocabulary,
     PageMarkup,
@@ -124,7 +124,7 @@ def pick_language(declared: str, tokens: list[str]) -> str:
     """The stop-word language: the page's declared ``lang`` when a list ships, else the best fit."""
     code = _language_code(declared)
     sample = tokens[:3000]
-    kernel = compiled("detect._content")
+    kernel = content_kernel()
     if code in LANGUAGES:
         stop = _stopset(code)
         if kernel is not None:
@@ -206,7 +206,7 @@ class PageFeatures:
 
 def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageFeatures:
     """The feature matrix (blocks x FEATURES) of a segmented HTML page."""
-    kernel = compiled("detect._content")
+    kernel = content_kernel()
     if kernel is not None:
         return page_features_compiled(doc, vocab or load_vocabulary(), kernel)
     return page_features_pure(doc, vocab)
@@ -330,7 +330,7 @@ def page_features_compiled(doc: Document, vocab: MarkupVocabulary, kernel: Any) 
     blocks = doc.blocks
     n = len(blocks)
     page = markup_bits(doc, vocab, kernel, _ANCESTORS)
-    markup = page.tuples()
+    markup = page.tuples(kernel)
     body = (doc.metadata.get("jsonld") or {}).get("articleBody") or ""
     body_tokens = frozenset(kernel.tokens(body)) if len(body) >= 200 else frozenset()
 

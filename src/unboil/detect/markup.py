@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil._compiled import compiled
+from unboil.detect.density import content_kernel
 from unboil.document import Document
 
 if sys.version_info >= (3, 11):
@@ -123,7 +123,7 @@ def block_markup(
     classes named *inside* the nearest content marker (tokens before the first "content" or
     "article" token, innermost first): boilerplate nested in the article, such as its comments."""
     vocab = vocab or load_vocabulary()
-    kernel = compiled("detect._content")
+    kernel = content_kernel()
     if kernel is not None:
         bits = markup_bits(doc, vocab, kernel)
         return bits.tuples(), bits.inner_sets()
@@ -212,9 +212,9 @@ class _Bits:
     """
 
     __slots__ = ("vocab", "classes", "bit", "marker", "ancestors", "token_memo", "tag_memo",
-                 "tuple_memo", "set_memo")
+                 "tuple_memo", "set_memo", "exact", "contains")
 
-    def __init__(self, vocab: MarkupVocabulary, ancestors: tuple[str, ...]) -> None:
+    def __init__(self, vocab: MarkupVocabulary, ancestors: tuple[str, ...], kernel: Any = None) -> None:
         self.vocab = vocab
         self.classes = vocab.classes
         self.bit = {name: 1 << k for k, name in enumerate(vocab.classes)}
@@ -224,14 +224,23 @@ class _Bits:
         self.tag_memo: dict[str, int] = {}
         self.tuple_memo: dict[int, tuple[str, ...]] = {}
         self.set_memo: dict[int, frozenset[str]] = {}
+        bit = self.bit
+        self.exact = {token: sum(bit[name] for name in set(names))
+                      for token, names in vocab.tokens.items()}
+        # the substring rule of MarkupVocabulary.token_classes, in C when compiled
+        self.contains = None if kernel is None else kernel.ContainsTable(
+            [part for part, _ in vocab.contains], [bit[name] for _, name in vocab.contains])
 
     def token_mask(self, token: str) -> int:
-        """The class bits one class/id token names."""
-        bit = self.bit
-        mask = 0
-        for name in self.vocab.token_classes(token):
-            mask |= bit[name]
-        return mask
+        """The class bits one class/id token names (the classes ``vocab.token_classes`` gives)."""
+        if self.contains is None:
+            bit = self.bit
+            mask = 0
+            for name in self.vocab.token_classes(token):
+                mask |= bit[name]
+            return mask
+        mask = self.exact.get(token, 0)
+        return mask | self.contains.mask(token) if len(token) > 3 else mask
 
     def tag_mask(self, tag: str) -> int:
         """The class bits a tag names, plus its ancestor-column bit (above bit 32)."""
@@ -257,18 +266,18 @@ class _Bits:
         return hit
 
 
-_BITS: dict[tuple[int, tuple[str, ...]], _Bits] = {}
+_BITS: dict[tuple[int, tuple[str, ...], bool], _Bits] = {}
 
 
-def _bits_for(vocab: MarkupVocabulary, ancestors: tuple[str, ...]) -> _Bits:
-    key = (id(vocab), ancestors)
+def _bits_for(vocab: MarkupVocabulary, ancestors: tuple[str, ...], kernel: Any = None) -> _Bits:
+    key = (id(vocab), ancestors, kernel is not None)
     bits = _BITS.get(key)
     if bits is None or bits.vocab is not vocab:
         if len(vocab.classes) > 32 or len(ancestors) > 30:
             raise ValueError("markup bit masks hold at most 32 classes and 30 ancestor tags")
         if len(_BITS) >= 16:
             _BITS.clear()
-        bits = _BITS[key] = _Bits(vocab, ancestors)
+        bits = _BITS[key] = _Bits(vocab, ancestors, kernel)
     elif len(bits.token_memo) >= 100_000:
         bits.token_memo.clear()
     return bits
@@ -294,8 +303,10 @@ class PageMarkup:
         self.length = length  # length of each node's path
         self.group = group  # each block's parent element, numbered by first appearance
 
-    def tuples(self) -> list[tuple[str, ...]]:
+    def tuples(self, kernel: Any = None) -> list[tuple[str, ...]]:
         """The ``markup`` signal of every block."""
+        if kernel is not None:
+            return kernel.mask_tuples(self.found, self.bits.tuple_memo, self.bits.names)
         names = self.bits.names
         return [names(m) for m in self.found.tolist()]
 
@@ -308,7 +319,7 @@ class PageMarkup:
 def markup_bits(doc: Document, vocab: MarkupVocabulary, kernel: Any,
                 ancestors: tuple[str, ...] = ()) -> PageMarkup:
     """``block_markup`` as bit masks, computed by the compiled ``kernel`` (same classes)."""
-    bits = _bits_for(vocab, ancestors)
+    bits = _bits_for(vocab, ancestors, kernel)
     blocks = doc.blocks
     n = len(blocks)
     found = np.zeros(n, dtype=np.int64)
