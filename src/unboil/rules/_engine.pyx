@@ -140,29 +140,29 @@ cdef inline Py_ssize_t _at(object cands, Py_ssize_t k):
     return k if cands is None else <Py_ssize_t> <object> PyList_GET_ITEM(<list> cands, k)
 
 
-def flag_select(list signals, str name, bint value, cands):
-    """``signal is not None and bool(signal) == value``."""
-    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+def flag_select(list column, bint value, cands):
+    """``signal is not None and bool(signal) == value`` on a ``signal_column``."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(column))
     cdef list out = []
     cdef object s
     for k in range(m):
         p = _at(cands, k)
-        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
+        s = <object> PyList_GET_ITEM(column, p)
         if s is not None and bool(s) == value:
             out.append(p)
     return out
 
 
-def number_select(list signals, str name, value, cands, int op):
+def number_select(list column, value, cands, int op):
     """On a numeric signal (bools and non-numbers never hold): op 0 ``>= value``, 1 ``<= value``,
     2 ``(signal > 1) == value`` (repeated_in_page)."""
-    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(column))
     cdef list out = []
     cdef object s
     cdef bint hit
     for k in range(m):
         p = _at(cands, k)
-        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
+        s = <object> PyList_GET_ITEM(column, p)
         if isinstance(s, bool) or not isinstance(s, (int, float)):
             continue
         if op == 0:
@@ -281,15 +281,15 @@ cdef inline bint _member(object item, frozenset wanted, object value) except -1:
     return item in value
 
 
-def widget_select(list signals, value, cands):
+def widget_select(list column, value, cands):
     """The ``widget`` signal is a string and: any category (True), none (False), or in value."""
-    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(column))
     cdef list out = []
     cdef object category
     cdef bint hit
     for k in range(m):
         p = _at(cands, k)
-        category = (<dict> <object> PyList_GET_ITEM(signals, p)).get("widget")
+        category = <object> PyList_GET_ITEM(column, p)
         if not isinstance(category, str):
             continue
         if value is True:
@@ -303,52 +303,85 @@ def widget_select(list signals, value, cands):
     return out
 
 
-def words_select(list blocks, list signals, value, cands, bint at_least, count_words):
-    """The block's word count (its int ``words`` signal, else ``count_words(block)``) vs value."""
-    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(signals))
+def words_column(list blocks, list column, count_words):
+    """Every block's word count: its int ``words`` signal (``column``), else ``count_words``."""
+    cdef Py_ssize_t p, n = PyList_GET_SIZE(column)
+    cdef list out = [None] * n
+    cdef object s
+    for p in range(n):
+        s = <object> PyList_GET_ITEM(column, p)
+        if not (isinstance(s, int) and not isinstance(s, bool)):
+            s = count_words(<object> PyList_GET_ITEM(blocks, p))
+        out[p] = s
+    return out
+
+
+def compare_select(list column, value, cands, bint at_least):
+    """``column[p] >= value`` (or ``<=``) on a column of plain numbers."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(column))
     cdef list out = []
     cdef object s
     cdef bint hit
     for k in range(m):
         p = _at(cands, k)
-        s = (<dict> <object> PyList_GET_ITEM(signals, p)).get("words")
-        if not (isinstance(s, int) and not isinstance(s, bool)):
-            s = count_words(<object> PyList_GET_ITEM(blocks, p))
+        s = <object> PyList_GET_ITEM(column, p)
         hit = s >= value if at_least else s <= value
         if hit:
             out.append(p)
     return out
 
 
-def regex_select(list blocks, cands, dict seen, dict any_seen, any_search, quick,
-                 Py_ssize_t longest, holds, pattern, ctx):
-    """``text_regex``: each distinct text searched once per page; the union of prefilters, then
-    the rule's prefilter, may prove no match before the timed search (see ``columns``)."""
-    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(blocks))
-    cdef list out = []
-    cdef object block, text, found, maybe
-    for k in range(m):
-        p = _at(cands, k)
-        block = <object> PyList_GET_ITEM(blocks, p)
-        text = block.text
+def text_ids(list blocks):
+    """Each block's text as a small integer (equal texts, equal ids) and the texts by id."""
+    cdef Py_ssize_t p, n = PyList_GET_SIZE(blocks)
+    cdef dict seen = {}
+    cdef list ids = [None] * n, texts = []
+    cdef object text, found
+    for p in range(n):
+        text = (<object> PyList_GET_ITEM(blocks, p)).text
         found = seen.get(text)
         if found is None:
+            found = len(texts)
+            seen[text] = found
+            texts.append(text)
+        ids[p] = found
+    return ids, texts
+
+
+def regex_select(list blocks, list ids, list texts, cands, bytearray known, bytearray any_known,
+                 any_search, quick, Py_ssize_t longest, holds, pattern, ctx):
+    """``text_regex``: each distinct text searched once per page (``known`` remembers it per text
+    id: 0 not yet, 1 no, 2 yes); the union of prefilters (``any_known`` likewise), then the rule's
+    prefilter, may prove no match before the timed search (see ``columns``)."""
+    cdef Py_ssize_t k, p, t, m = _count(cands, PyList_GET_SIZE(blocks))
+    cdef list out = []
+    cdef object text, found
+    cdef unsigned char state, maybe
+    cdef unsigned char* seen = known
+    cdef unsigned char* any_seen = any_known
+    for k in range(m):
+        p = _at(cands, k)
+        t = <Py_ssize_t> <object> PyList_GET_ITEM(ids, p)
+        state = seen[t]
+        if state == 0:
+            text = <object> PyList_GET_ITEM(texts, t)
             if quick is not None and len(text) <= longest:
                 if any_search is not None:
-                    maybe = any_seen.get(text)
-                    if maybe is None:
-                        maybe = any_search(text) is not None
-                        any_seen[text] = maybe
-                    if not maybe:
-                        found = False
-                if found is None and quick(text) is None:
-                    found = False
-            if found is None:
-                found = holds(pattern, block, p, ctx)
+                    maybe = any_seen[t]
+                    if maybe == 0:
+                        maybe = 2 if any_search(text) is not None else 1
+                        any_seen[t] = maybe
+                    if maybe == 1:
+                        state = 1
+                if state == 0 and quick(text) is None:
+                    state = 1
+            if state == 0:
+                found = holds(pattern, <object> PyList_GET_ITEM(blocks, p), p, ctx)
                 if ctx.timed_out:  # no match this time; not remembered
                     ctx.timed_out = False
                     continue
-            seen[text] = found
-        if found:
+                state = 2 if found else 1
+            seen[t] = state
+        if state == 2:
             out.append(p)
     return out

@@ -322,28 +322,30 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
 
 
 def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
-    """The selectors the compiled kernel runs over the page's signal dicts."""
+    """The selectors the compiled kernel runs over per-page columns of the signal dicts."""
+
+    def column(page: Page, name: str) -> list[Any]:
+        key = ("column", name)
+        found = page.memo.get(key)
+        if found is None:
+            found = page.memo[key] = kernel.signal_column(page.signals, name)
+        return found  # type: ignore[no-any-return]
 
     def flag(name: str) -> Selector:
         def select(value: Any, cands: Positions | None, page: Page) -> Positions:
-            return kernel.flag_select(page.signals, name, value, cands)  # type: ignore[no-any-return]
+            return kernel.flag_select(column(page, name), value, cands)  # type: ignore[no-any-return]
 
         return select
 
     def number(name: str, op: int) -> Selector:
         def select(value: Any, cands: Positions | None, page: Page) -> Positions:
-            return kernel.number_select(page.signals, name, value, cands, op)  # type: ignore[no-any-return]
+            return kernel.number_select(column(page, name), value, cands, op)  # type: ignore[no-any-return]
 
         return select
 
     def any_in(name: str) -> Selector:
-        key = ("column", name)
-
-        def build(page: Page) -> list[Any]:
-            return kernel.signal_column(page.signals, name)  # type: ignore[no-any-return]
-
         def masks(page: Page) -> Any:
-            return kernel.item_masks(page.column(key, build))
+            return kernel.item_masks(column(page, name))
 
         def select(value: Any, cands: Positions | None, page: Page) -> Positions:
             masked = page.column(("masks", name), masks)
@@ -352,29 +354,42 @@ def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
                     return kernel.masked_select(masked[0], masked[1], value, cands)  # type: ignore[no-any-return]
                 except TypeError:  # an unhashable item in the rule's value
                     pass
-            return kernel.any_in_select(page.column(key, build), value, cands)  # type: ignore[no-any-return]
+            return kernel.any_in_select(column(page, name), value, cands)  # type: ignore[no-any-return]
 
         return select
 
+    def words_of(page: Page) -> list[int]:
+        return kernel.words_column(page.blocks, column(page, "words"), page.ctx.words)  # type: ignore[no-any-return]
+
     def words(at_least: bool) -> Selector:
         def select(value: Any, cands: Positions | None, page: Page) -> Positions:
-            return kernel.words_select(  # type: ignore[no-any-return]
-                page.blocks, page.signals, value, cands, at_least, page.ctx.words
-            )
+            return kernel.compare_select(page.column("words", words_of), value, cands, at_least)  # type: ignore[no-any-return]
 
         return select
 
     def widget(value: Any, cands: Positions | None, page: Page) -> Positions:
-        return kernel.widget_select(page.signals, value, cands)  # type: ignore[no-any-return]
+        return kernel.widget_select(column(page, "widget"), value, cands)  # type: ignore[no-any-return]
+
+    def texts(page: Page) -> tuple[list[int], list[str]]:
+        return kernel.text_ids(page.blocks)  # type: ignore[no-any-return]
 
     def regex(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
         memo = page.memo
+        ids, distinct = page.column("text_ids", texts)
         union = check.union
+        known = memo.get(("regex", id(check.pattern)))
+        if known is None:
+            known = memo[("regex", id(check.pattern))] = bytearray(len(distinct))
+        any_known = memo.get(("union", id(union)))
+        if any_known is None:
+            any_known = memo[("union", id(union))] = bytearray(len(distinct))
         return kernel.regex_select(  # type: ignore[no-any-return]
             page.blocks,
+            ids,
+            distinct,
             cands,
-            memo.setdefault(("regex", id(check.pattern)), {}),
-            memo.setdefault(("union", id(union)), {}),
+            known,
+            any_known,
             None if union is None else union.search,
             None if check.prefilter is None else check.prefilter.search,
             MAX_TEXT,
