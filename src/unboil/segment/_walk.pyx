@@ -9,13 +9,12 @@ until a block is flushed. Every rule of the Python walker is kept; html.py docum
 tests/segment/test_compiled_walk.py checks that both walkers give identical blocks.
 """
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.object cimport PyTypeObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uint64_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy, memset, strcmp, strlen
 
 from lxml.includes cimport tree
@@ -193,6 +192,12 @@ cdef struct Row:
     Py_ssize_t first
     Py_ssize_t pos
     int has_blocks
+
+cdef struct OwnEntry:  # the class tokens of one (class, id) pair seen on the page
+    unsigned char* key
+    Py_ssize_t len
+    unsigned long hash
+    PyObject* tokens
 
 cdef struct Undo:
     Py_ssize_t tag
@@ -652,8 +657,14 @@ cdef class _CWalker:
     cdef Py_ssize_t recent_id[64]
     cdef Undo* undo
     cdef Py_ssize_t nundo, undo_cap
-    # class-token caches
-    cdef dict seen_tokens, own_tokens
+    # class-token caches: raw token -> parts (for the Python splitter); class and id -> tokens
+    cdef dict seen_tokens
+    cdef OwnEntry* owns
+    cdef Py_ssize_t own_n, own_cap
+    cdef Py_ssize_t* own_slots
+    cdef Py_ssize_t own_nslots
+    cdef unsigned char* kbuf
+    cdef Py_ssize_t kbuf_cap
     # the current run
     cdef unsigned char* raw
     cdef Py_ssize_t raw_len, raw_cap
@@ -685,7 +696,6 @@ cdef class _CWalker:
         self.tagstrs = []
         self.ns_tags = {}
         self.seen_tokens = {}
-        self.own_tokens = {}
         self.hrefs = []
         self.lists = []
         self.bullet = ""
@@ -701,6 +711,12 @@ cdef class _CWalker:
         if self.recs != NULL:
             for i in range(self.recs_cap):
                 free(self.recs[i].buf)
+        for i in range(self.own_n):
+            free(self.owns[i].key)
+            Py_XDECREF(self.owns[i].tokens)
+        free(self.owns)
+        free(self.own_slots)
+        free(self.kbuf)
         free(self.stack)
         free(self.bpos)
         free(self.names)
@@ -937,24 +953,69 @@ cdef class _CWalker:
         ni = <Py_ssize_t>strlen(<const char*>ident)
         # the key: class, a space, id (what _split_tokens joins); no attribute holds a NUL, so
         # a NUL marks where the class ends
-        key = PyBytes_FromStringAndSize(NULL, nc + ni + 2)
-        cdef unsigned char* k = <unsigned char*>PyBytes_AS_STRING(key)
+        cdef Py_ssize_t n = nc + ni + 2, i, e
+        _grow(<void**>&self.kbuf, &self.kbuf_cap, n, 1)
+        cdef unsigned char* k = self.kbuf
         memcpy(k, cls, <size_t>nc)
         k[nc] = 32
         memcpy(k + nc + 1, ident, <size_t>ni)
         k[nc + ni + 1] = 0
-        found = self.own_tokens.get(key)
-        if found is not None:
-            return found
-        _grow(<void**>&self.out, &self.out_cap, nc + ni + 2, 1)
+        cdef unsigned long h = 2166136261
+        for i in range(n):
+            h = (h ^ k[i]) * 16777619
+        if self.own_nslots == 0 or 2 * (self.own_n + 1) > self.own_nslots:
+            self._own_rehash()
+        i = <Py_ssize_t>(h & <unsigned long>(self.own_nslots - 1))
+        while True:
+            e = self.own_slots[i]
+            if e == 0:
+                break
+            e -= 1
+            if self.owns[e].hash == h and self.owns[e].len == n and \
+                    memcmp(self.owns[e].key, k, <size_t>n) == 0:
+                return <object>self.owns[e].tokens
+            i = (i + 1) & (self.own_nslots - 1)
+        _grow(<void**>&self.out, &self.out_cap, n, 1)
         found = _ascii_tokens(k, nc + ni + 1, self.out)
         if found is None:
             found = _split_tokens(
                 PyUnicode_DecodeUTF8(<const char*>cls, nc, NULL) if f.cls != NULL else None,
                 PyUnicode_DecodeUTF8(<const char*>ident, ni, NULL) if f.ident != NULL else None,
                 self.seen_tokens)
-        self.own_tokens[key] = found
+        _grow(<void**>&self.owns, &self.own_cap, self.own_n + 1, sizeof(OwnEntry))
+        e = self.own_n
+        self.owns[e].key = NULL
+        self.owns[e].tokens = NULL
+        self.own_n += 1
+        self.owns[e].key = <unsigned char*>malloc(<size_t>n)
+        if self.owns[e].key == NULL:
+            raise MemoryError()
+        memcpy(self.owns[e].key, k, <size_t>n)
+        self.owns[e].len = n
+        self.owns[e].hash = h
+        Py_INCREF(found)
+        self.owns[e].tokens = <PyObject*>found
+        self.own_slots[i] = e + 1
         return found
+
+    cdef int _own_rehash(self) except -1:
+        """Grow the class-token cache's hash table (and place every entry again)."""
+        cdef Py_ssize_t n = self.own_nslots * 2 if self.own_nslots else 256
+        cdef Py_ssize_t* slots = <Py_ssize_t*>realloc(NULL, <size_t>n * sizeof(Py_ssize_t))
+        cdef Py_ssize_t i, e
+        if slots == NULL:
+            raise MemoryError()
+        for i in range(n):
+            slots[i] = 0
+        for e in range(self.own_n):
+            i = <Py_ssize_t>(self.owns[e].hash & <unsigned long>(n - 1))
+            while slots[i]:
+                i = (i + 1) & (n - 1)
+            slots[i] = e + 1
+        free(self.own_slots)
+        self.own_slots = slots
+        self.own_nslots = n
+        return 0
 
     cdef int describe(self, Py_ssize_t pos) except -1:
         """Fill in path, class tokens and ancestor tags of stack[pos] and the frames above it."""
