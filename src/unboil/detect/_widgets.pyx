@@ -11,10 +11,17 @@ so most tokens are judged without building a string. Results are the tuples of `
 
 cimport cython
 from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA, Py_UNICODE_ISSPACE
-from libc.stdlib cimport malloc, calloc, free
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+from libc.stdlib cimport malloc, calloc, realloc, free
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
+
 from libc.string cimport memset
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint64_t, uint32_t
 from libc.math cimport floor, fabs
 
 cdef enum:
@@ -98,9 +105,11 @@ cdef class _StrSet:
     cdef int *ids
     cdef Py_ssize_t mask
     cdef list items  # the strings, in id order (keeps them alive)
+    cdef unsigned char bloom[8192]  # 65536 bits of the hashes: most misses stop here, in L1
 
     def __cinit__(self, strings):
         self.items = sorted({str(x) for x in strings})
+        memset(self.bloom, 0, sizeof(self.bloom))
         cdef Py_ssize_t cap = 16, slot, ident
         cdef uint64_t h
         while cap < 4 * len(self.items):
@@ -119,6 +128,7 @@ cdef class _StrSet:
             self.keys[slot] = h
             self.vals[slot] = <PyObject *> item
             self.ids[slot] = <int> ident
+            self.bloom[(h >> 3) & 8191] |= 1 << (h & 7)
 
     def __dealloc__(self):
         free(self.keys)
@@ -127,6 +137,8 @@ cdef class _StrSet:
 
     cdef int find(self, uint64_t h, int kind, void *data, Py_ssize_t start, Py_ssize_t end) noexcept:
         """The id (index in ``items``) of the string equal to ``data[start:end]``, or -1."""
+        if not (self.bloom[(h >> 3) & 8191] >> (h & 7)) & 1:
+            return -1
         cdef Py_ssize_t slot = _spread(h) & self.mask
         while self.vals[slot] != NULL:
             if self.keys[slot] == h and _same(<str> self.vals[slot], kind, data, start, end):
@@ -198,6 +210,7 @@ cdef class _Trie:
 
 
 @cython.final
+@cython.no_gc
 cdef class _PtrMap:
     """Object identity -> small int, for the objects of one page: class tokens are shared
     string objects within a page, so most look-ups hit here first. The map keeps a reference
@@ -206,20 +219,33 @@ cdef class _PtrMap:
     cdef size_t *keys
     cdef int *vals
     cdef Py_ssize_t mask, used
-    cdef list keep
+    cdef PyObject **keep  # a strong reference to every key, released by clear()
+    cdef Py_ssize_t keep_cap
 
     def __cinit__(self, Py_ssize_t cap=256):
         self.mask = cap - 1
         self.used = 0
-        self.keep = []
+        self.keep_cap = cap
+        self.keep = <PyObject **> malloc(cap * sizeof(PyObject *))
         self.keys = <size_t *> calloc(cap, sizeof(size_t))
         self.vals = <int *> calloc(cap, sizeof(int))
-        if self.keys == NULL or self.vals == NULL:
+        if self.keys == NULL or self.vals == NULL or self.keep == NULL:
             raise MemoryError()
 
     def __dealloc__(self):
+        self.clear()
         free(self.keys)
         free(self.vals)
+        free(self.keep)
+
+    cdef void clear(self) noexcept:
+        """Forget every key and release it (the arrays stay: a page costs no allocation)."""
+        cdef Py_ssize_t i
+        if self.used:
+            memset(self.keys, 0, (self.mask + 1) * sizeof(size_t))
+            for i in range(self.used):
+                Py_DECREF(<object> self.keep[i])
+            self.used = 0
 
     cdef inline Py_ssize_t _home(self, size_t k) noexcept:
         return <Py_ssize_t> (((k >> 4) * <size_t> 0x9E3779B97F4A7C15ULL) >> 20) & self.mask
@@ -238,6 +264,7 @@ cdef class _PtrMap:
         cdef Py_ssize_t slot, cap, i
         cdef size_t *old_keys
         cdef int *old_vals
+        cdef PyObject **grown
         if 2 * (self.used + 1) > self.mask + 1:  # grow to stay at most half full
             old_keys, old_vals, cap = self.keys, self.vals, self.mask + 1
             self.keys = <size_t *> calloc(2 * cap, sizeof(size_t))
@@ -258,11 +285,118 @@ cdef class _PtrMap:
         while self.keys[slot] != 0 and self.keys[slot] != k:
             slot = (slot + 1) & self.mask
         if self.keys[slot] == 0:
+            if self.used == self.keep_cap:
+                self.keep_cap *= 2
+                grown = <PyObject **> realloc(self.keep, self.keep_cap * sizeof(PyObject *))
+                if grown == NULL:
+                    raise MemoryError()
+                self.keep = grown
+            Py_INCREF(obj)
+            self.keep[self.used] = <PyObject *> obj
             self.used += 1
-            self.keep.append(obj)
         self.keys[slot] = k
         self.vals[slot] = value
         return 0
+
+
+@cython.final
+@cython.no_gc
+cdef class _ObjMap:
+    """A string-keyed map for one page (texts -> verdicts, hrefs -> kinds) whose arrays are
+    reused from page to page, so the per-page work allocates nothing. Holds strong references
+    to its keys and values until clear()."""
+
+    cdef Py_hash_t *hashes
+    cdef PyObject **keys
+    cdef PyObject **vals
+    cdef Py_ssize_t *used_slots
+    cdef Py_ssize_t mask, used
+
+    def __cinit__(self, Py_ssize_t cap=1024):
+        self.used = 0
+        self._alloc(cap)
+
+    cdef int _alloc(self, Py_ssize_t cap) except -1:
+        self.mask = cap - 1
+        self.hashes = <Py_hash_t *> malloc(cap * sizeof(Py_hash_t))
+        self.keys = <PyObject **> calloc(cap, sizeof(PyObject *))
+        self.vals = <PyObject **> malloc(cap * sizeof(PyObject *))
+        self.used_slots = <Py_ssize_t *> malloc(cap * sizeof(Py_ssize_t))
+        if not (self.hashes and self.keys and self.vals and self.used_slots):
+            raise MemoryError()
+        return 0
+
+    def __dealloc__(self):
+        self.clear()
+        free(self.hashes)
+        free(self.keys)
+        free(self.vals)
+        free(self.used_slots)
+
+    cdef void clear(self) noexcept:
+        cdef Py_ssize_t i, slot
+        for i in range(self.used):
+            slot = self.used_slots[i]
+            Py_DECREF(<object> self.keys[slot])
+            Py_DECREF(<object> self.vals[slot])
+            self.keys[slot] = NULL
+        self.used = 0
+
+    cdef Py_ssize_t _find(self, object key, Py_hash_t h) except -3:
+        """The slot holding ``key``, or -1."""
+        cdef Py_ssize_t slot = <Py_ssize_t> (<size_t> h * <size_t> 0x9E3779B97F4A7C15ULL >> 16) & self.mask
+        cdef PyObject *k
+        while True:
+            k = self.keys[slot]
+            if k == NULL:
+                return -1
+            if k == <PyObject *> key or (self.hashes[slot] == h and <object> k == key):
+                return slot
+            slot = (slot + 1) & self.mask
+
+    cdef object get(self, object key, Py_hash_t h):
+        """The value for ``key`` (whose hash is ``h``), or None."""
+        cdef Py_ssize_t slot = self._find(key, h)
+        if slot < 0:
+            return None
+        return <object> self.vals[slot]
+
+    cdef int put(self, object key, Py_hash_t h, object value) except -1:
+        """Add ``key`` (not present yet) with ``value``."""
+        cdef Py_ssize_t slot, i, cap
+        cdef Py_hash_t *old_hashes
+        cdef PyObject **old_keys
+        cdef PyObject **old_vals
+        cdef Py_ssize_t *old_used
+        cdef Py_ssize_t n
+        if 2 * (self.used + 1) > self.mask + 1:  # grow (rare: the arrays are kept across pages)
+            old_hashes, old_keys, old_vals, old_used = self.hashes, self.keys, self.vals, self.used_slots
+            n = self.used
+            cap = 2 * (self.mask + 1)
+            self._alloc(cap)
+            self.used = 0
+            for i in range(n):
+                slot = old_used[i]
+                self._place(<object> old_keys[slot], old_hashes[slot], old_vals[slot])
+            free(old_hashes)
+            free(old_keys)
+            free(old_vals)
+            free(old_used)
+        Py_INCREF(key)
+        Py_INCREF(value)
+        self._place(key, h, <PyObject *> value)
+        return 0
+
+    cdef void _place(self, object key, Py_hash_t h, PyObject *value) noexcept:
+        """Put a key whose references are already owned by the map into a free slot."""
+        cdef Py_ssize_t slot = <Py_ssize_t> (<size_t> h * <size_t> 0x9E3779B97F4A7C15ULL >> 16) & self.mask
+        while self.keys[slot] != NULL:
+            slot = (slot + 1) & self.mask
+        self.hashes[slot] = h
+        self.keys[slot] = <PyObject *> key
+        self.vals[slot] = value
+        self.used_slots[self.used] = slot
+        self.used += 1
 
 
 cdef inline uint64_t _edge(int parent, int word_id) noexcept:
@@ -676,10 +810,25 @@ cdef class _Entry:
     cdef double coverage
 
 
+cdef struct _Out:
+    PyObject *entry
+    PyObject *category
+    PyObject *score
+    Py_ssize_t shares
+
+
 cdef class Annotator:
     """``widgets._annotate`` over a page's blocks with the compiled scanner; same signals."""
 
     cdef Scanner scanner
+    cdef uint32_t *fold_map  # BMP character -> see _fill_fold (0: not filled yet)
+    cdef Py_UCS4 *fold_buf
+    cdef Py_ssize_t fold_cap
+    cdef _PtrMap seen_tokens
+    cdef _ObjMap scanned, hrefs
+    cdef _Out *out
+    cdef Py_ssize_t *pend
+    cdef Py_ssize_t out_cap
     cdef object fold, href_kind, token_marker
     cdef LiteralFilter href_filter
     cdef unsigned char fold_special[8192]  # bitmap of BMP characters the fold table rewrites
@@ -693,6 +842,17 @@ cdef class Annotator:
                  href_filter, token_marker, marker_exact, marker_prefixes, min_link_density,
                  max_label_words, memo_max_chars, memo_max_entries):
         self.scanner = scanner
+        self.fold_map = <uint32_t *> calloc(0x10000, sizeof(uint32_t))
+        self.fold_buf = NULL
+        self.fold_cap = 0
+        if self.fold_map == NULL:
+            raise MemoryError()
+        self.seen_tokens = _PtrMap(1024)
+        self.scanned = _ObjMap(1024)
+        self.hrefs = _ObjMap(1024)
+        self.out = NULL
+        self.pend = NULL
+        self.out_cap = 0
         self.fold = fold
         self.href_kind = href_kind
         self.token_marker = token_marker
@@ -739,37 +899,73 @@ cdef class Annotator:
         return e
 
     cdef str _fold(self, str text):
-        """``fold(text)``: plain ASCII text that needs no change is returned as it is, other
-        ASCII text goes through lower/split/join, anything else through ``fold`` itself."""
-        cdef Py_ssize_t n = len(text), i
-        cdef int kind = PyUnicode_KIND(text)
-        cdef void *data = PyUnicode_DATA(text)
-        cdef Py_UCS4 c
-        cdef bint upper = False, spaces = False, prev_space = True
-        if kind != 1 or not text.isascii():
+        """``fold(text)`` in one pass: NFKC (non-ASCII text only), then per character the
+        casefold and the fold table (from a table filled from ``str.casefold`` and the fold
+        strings), squeezing whitespace as ``" ".join(s.split())`` does. A character whose
+        casefold is several characters (or one past the BMP) sends the text to the general
+        path; a text that needs no change is returned as it is."""
+        cdef str t = text
+        if not PyUnicode_IS_ASCII(text):
+            t = self.normalize("NFKC", text)
+        cdef Py_ssize_t n = len(t), i, m = 0
+        cdef int kind = PyUnicode_KIND(t)
+        cdef void *data = PyUnicode_DATA(t)
+        cdef Py_UCS4 c, c2
+        cdef uint32_t v
+        cdef bint changed = t is not text, pending = False
+        if kind == 4:
             return self._fold_unicode(text)
+        if n > self.fold_cap:
+            free(self.fold_buf)
+            self.fold_cap = max(n, 2 * self.fold_cap, 1024)
+            self.fold_buf = <Py_UCS4 *> malloc(self.fold_cap * sizeof(Py_UCS4))
+            if self.fold_buf == NULL:
+                self.fold_cap = 0
+                raise MemoryError()
+        cdef Py_UCS4 *buf = self.fold_buf
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
-            if self._special(c):
+            v = self.fold_map[c]
+            if v == 0:
+                v = self._fill_fold(c)
+            if v == 2:
                 return self._fold_unicode(text)
-            if c == 32:
-                if prev_space:
-                    spaces = True
-                prev_space = True
-            elif 9 <= c <= 13 or 28 <= c <= 31:  # the rest of what str.split() splits on
-                spaces = True
-                prev_space = True
-            else:
-                prev_space = False
-                if 65 <= c <= 90:
-                    upper = True
-        if n and prev_space:
-            spaces = True
-        if upper:
-            text = text.lower()
-        if spaces:
-            text = " ".join(text.split())
-        return text
+            if v == 1:  # dropped by the fold table
+                changed = True
+                continue
+            c2 = <Py_UCS4> (v - 16)
+            if c2 != c:
+                changed = True
+            if Py_UNICODE_ISSPACE(c2):
+                if c2 != 32 or pending or m == 0:
+                    changed = True
+                pending = True
+                continue
+            if pending:
+                if m:
+                    buf[m] = 32
+                    m += 1
+                pending = False
+            buf[m] = c2
+            m += 1
+        if pending:
+            changed = True
+        if not changed:
+            return t
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, m)
+
+    cdef uint32_t _fill_fold(self, Py_UCS4 c) except 0:
+        """The fold-map entry of a BMP character: 1 dropped, 2 use the general path, else
+        16 + the code point it becomes."""
+        cdef uint32_t v
+        folded = (<str> chr(c)).casefold()
+        if len(folded) != 1:
+            v = 2
+        else:
+            out = self.fold_strings.get(folded, folded)
+            v = 1 if not out else (<uint32_t> ord(out) + 16 if len(out) == 1 else 2)
+        self.fold_map[c] = v
+        return v
 
     cdef inline bint _special(self, Py_UCS4 c):
         cdef Py_ssize_t cp = <Py_ssize_t> c
@@ -888,28 +1084,54 @@ cdef class Annotator:
                 return cats[idx]
         return ""
 
+    def __dealloc__(self):
+        free(self.out)
+        free(self.pend)
+        free(self.fold_map)
+        free(self.fold_buf)
+
+    cdef int _reserve(self, Py_ssize_t nb) except -1:
+        if nb <= self.out_cap:
+            return 0
+        cdef Py_ssize_t cap = max(nb, 2 * self.out_cap, 512)
+        free(self.out)
+        free(self.pend)
+        self.out = <_Out *> malloc(cap * sizeof(_Out))
+        self.pend = <Py_ssize_t *> malloc(cap * sizeof(Py_ssize_t))
+        if self.out == NULL or self.pend == NULL:
+            self.out_cap = 0
+            raise MemoryError()
+        self.out_cap = cap
+        return 0
+
     def annotate(self, list blocks, dict memo, dict named):
         """Write widget, widget_score, lexicon_hits and share_links on every block; ``memo``
-        keeps short texts' verdicts and ``named`` class tokens' categories across pages."""
-        cdef Py_ssize_t nb = len(blocks), i, j, n_links, share_links, profile_links, k, step
+        keeps short texts' verdicts and ``named`` class tokens' categories across pages.
+
+        Per-block results live in a C array of borrowed references, each kept alive by
+        ``scanned`` (verdicts), ``cats`` (marker categories) or the module (constants)."""
+        cdef Py_ssize_t nb = len(blocks), i, j, n_links, share_links, profile_links, k
+        cdef Py_ssize_t npend = 0, step, q
         cdef Py_ssize_t max_words = self.scanner.max_words
-        cdef dict scanned = {}, hrefs = {}
-        cdef _PtrMap seen_tokens = _PtrMap(512)
+        cdef _ObjMap scanned = self.scanned, hrefs = self.hrefs
+        scanned.clear()
+        hrefs.clear()
+        cdef Py_hash_t th
+        cdef _PtrMap seen_tokens = self.seen_tokens
+        seen_tokens.clear()
         cdef list cats = [""]
         cdef dict cat_ids = {"": 0}
         cdef object last_tokens = None, last_marker = ""
-        cdef list entries = [None] * nb
-        cdef list categories = [None] * nb
-        cdef list scores = [None] * nb
-        cdef list shares = [None] * nb
-        cdef list pending = []
         cdef _Entry e
-        cdef object kind
-        cdef bint linky_checked
+        cdef object kind, category, score
+        self._reserve(nb)
+        cdef _Out *out = self.out
+        cdef Py_ssize_t *pend = self.pend
         for i in range(nb):
             block = blocks[i]
             text = block.text
-            found = scanned.get(text)
+            th = hash(text)
+            found = scanned.get(text, th)
             if found is None:  # menus and link lists repeat their labels: judge each text once
                 if len(text) <= self.memo_max_chars:
                     found = memo.get(text)
@@ -920,24 +1142,23 @@ cdef class Annotator:
                         memo[text] = found
                 else:
                     found = self._entry(text)
-                scanned[text] = found
+                scanned.put(text, th, found)
             e = <_Entry> found
-            entries[i] = e
             links = block.links
             n_links = len(links)
             share_links = profile_links = 0
             for link in links:
                 href = link.href
-                kind = hrefs.get(href)
+                th = hash(href)
+                kind = hrefs.get(href, th)
                 if kind is None:
                     kind = self._href_kind(href)
-                    hrefs[href] = kind
+                    hrefs.put(href, th, kind)
                 k = kind
                 if k == 1:
                     share_links += 1
                 elif k == 2:
                     profile_links += 1
-            shares[i] = share_links
             if e.covered and e.strength >= 2:
                 category, score = e.category, _F10
                 if e.platform_only and profile_links and not share_links:
@@ -979,28 +1200,34 @@ cdef class Annotator:
                            or e.coverage >= 0.5)):
                     category, score = marker, _F07
                 elif e.covered:
-                    pending.append(i)
-            categories[i] = category
-            scores[i] = score
+                    pend[npend] = i
+                    npend += 1
+            out[i].entry = <PyObject *> e
+            out[i].category = <PyObject *> category
+            out[i].score = <PyObject *> score
+            out[i].shares = share_links
 
         # a lone platform name joins a widget run it touches, in either direction
         for step in range(2):
-            order = pending if step == 0 else pending[::-1]
-            for i in order:
-                if categories[i]:
+            for q in range(npend):
+                i = pend[q] if step == 0 else pend[npend - 1 - q]
+                if len(<str> out[i].category):
                     continue
                 for j in (i - 1, i + 1):
-                    if 0 <= j < nb and categories[j]:
-                        categories[i] = (<_Entry> entries[i]).category
-                        scores[i] = _F07
+                    if 0 <= j < nb and len(<str> out[j].category):
+                        out[i].category = <PyObject *> (<_Entry> out[i].entry).category
+                        out[i].score = <PyObject *> _F07
                         break
 
         for i in range(nb):
             signals = (<object> blocks[i]).signals
-            signals["widget"] = categories[i]
-            signals["widget_score"] = scores[i]
-            signals["lexicon_hits"] = (<_Entry> entries[i]).hits
-            signals["share_links"] = shares[i]
+            signals["widget"] = <object> out[i].category
+            signals["widget_score"] = <object> out[i].score
+            signals["lexicon_hits"] = (<_Entry> out[i].entry).hits
+            signals["share_links"] = out[i].shares
+        seen_tokens.clear()  # release this page's objects now
+        scanned.clear()
+        hrefs.clear()
 
 
 def round4(double x):
