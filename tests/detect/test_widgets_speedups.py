@@ -153,6 +153,18 @@ def test_kernel_fold_equals_fold(text: str) -> None:
     assert annotator.kernel_fold(text) == fold(text)
 
 
+@needs_kernel
+def test_kernel_fold_on_tricky_characters() -> None:
+    annotator = widgets._annotator(_LEX, DEFAULT_CONFIG, KERNEL)
+    rng = random.Random(11)
+    alphabet = [*FOLD_CHARS, "a", "Z", " ", " ", "\t", "\n", "\u2003", "\u00a0", "\u3000", "`", "É",
+                "ß", "ẞ", "İ", "ŉ", "ΐ", "Σ", "ς", "µ", "ﬁ", "Ⅳ", "½", "²", "Ａ", "ｶﾞ", "가", "한",
+                "\u0301", "e\u0301", "𝐀", "😀", "\U0001F44D", "ё", "Ё", "أ", "\u064e", "\x00", "\x1f"]
+    for _ in range(30_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert annotator.kernel_fold(text) == reference_fold(text), repr(text)
+
+
 # --- the scan --------------------------------------------------------------------------------
 
 @needs_kernel
