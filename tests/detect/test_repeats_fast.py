@@ -113,7 +113,7 @@ def test_token_and_key_shortcuts_equal_the_reference_functions(texts) -> None:
     if KERNEL is not None:
         page = KERNEL.TokenPage([Block(index=i, text=t) for i, t in enumerate(texts)], [], comparison_key)
         assert [page.tokens(i) for i in range(len(texts))] == [repeats._tokens(t) for t in texts]
-        assert page.keys == [comparison_key(t) for t in texts]
+        assert [page.key(i) for i in range(len(texts))] == [comparison_key(t) for t in texts]
         assert [page.count(i) for i in range(len(texts))] == [len(repeats._tokens(t)) for t in texts]
 
 

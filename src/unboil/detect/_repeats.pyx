@@ -285,6 +285,28 @@ cdef bint _has_zero_width(str text):
     return False
 
 
+cdef Py_UCS4 _last_char(str text):
+    """The last character of ``text`` once closing quotes, brackets and spaces are stripped
+    (``_last_char`` in repeats.py); 0 when nothing is left."""
+    cdef Py_ssize_t i = PyUnicode_GET_LENGTH(text) - 1
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_UCS4 c
+    while i >= 0:
+        c = PyUnicode_READ(kind, data, i)
+        if not (c == 32 or c == 9 or c == 10 or c == 34 or c == 39 or c == 0x201D or c == 0x2019
+                or c == 0xBB or c == 41 or c == 93):
+            return c
+        i -= 1
+    return 0
+
+
+cdef inline bint _sentence_end(Py_UCS4 c):
+    """``c in ".!?:;。！？："`` (repeats._SENTENCE_END)."""
+    return (c == 46 or c == 33 or c == 63 or c == 58 or c == 59 or c == 0x3002 or c == 0xFF01
+            or c == 0xFF1F or c == 0xFF1A)
+
+
 cdef Py_ssize_t _root(list parent, Py_ssize_t i) except -1:
     cdef Py_ssize_t p
     while True:
@@ -401,7 +423,11 @@ cdef class TokenPage:
     cdef int32_t generation
     cdef unsigned char* in_title
     cdef list strings
-    cdef public list keys
+    cdef Py_UCS4* kchars  # every block's comparison key, one after the other
+    cdef Py_ssize_t nkchars, cap_kchars
+    cdef Py_ssize_t* kstarts
+    cdef int32_t* title_ids
+    cdef Py_ssize_t ntitle
     cdef public list signals  # every block's signal dict
     cdef public bint has_title
 
@@ -415,10 +441,14 @@ cdef class TokenPage:
         self.starts = NULL
         self.stamp = NULL
         self.in_title = NULL
+        self.kchars = NULL
+        self.kstarts = NULL
+        self.title_ids = NULL
 
     def __dealloc__(self):
         free(self.chars); free(self.type_off); free(self.type_len); free(self.type_hash)
         free(self.table); free(self.ids); free(self.starts); free(self.stamp); free(self.in_title)
+        free(self.kchars); free(self.kstarts); free(self.title_ids)
 
     def __init__(self, list blocks, list title_tokens, comparison_key):
         cdef Py_ssize_t i, j, n = PyList_GET_SIZE(blocks), m
@@ -427,14 +457,15 @@ cdef class TokenPage:
         cdef char small[1024]
         cdef char* buf
         self.n = n
-        self.keys = []
         self.signals = []
         self.starts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
-        if self.starts == NULL:
+        self.kstarts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
+        if self.starts == NULL or self.kstarts == NULL:
             raise MemoryError()
         self._rehash(256)
         for i in range(n):
             self.starts[i] = self.nids
+            self.kstarts[i] = self.nkchars
             block = <object> PyList_GET_ITEM(blocks, i)
             text = block.text
             self.signals.append(block.signals)
@@ -447,7 +478,7 @@ cdef class TokenPage:
                 if buf == NULL:
                     raise MemoryError()
                 try:
-                    self.keys.append(self._ascii(text, buf))
+                    self._ascii(text, buf)
                 finally:
                     if buf != small:
                         free(buf)
@@ -458,10 +489,12 @@ cdef class TokenPage:
                 low = folded.lower()
                 self._runs(PyUnicode_KIND(low), PyUnicode_DATA(low), PyUnicode_GET_LENGTH(low))
                 if _has_zero_width(text):
-                    self.keys.append(comparison_key(text))
+                    key = comparison_key(text)
                 else:
-                    self.keys.append(_key_of(folded.casefold()))
+                    key = _key_of(folded.casefold())
+                self._key_str(key)
         self.starts[n] = self.nids
+        self.kstarts[n] = self.nkchars
         self.has_title = PyList_GET_SIZE(title_tokens) > 0
         cdef Py_ssize_t before = self.ntypes
         cdef list title_ids = []
@@ -476,8 +509,13 @@ cdef class TokenPage:
         for j in range(self.ntypes + 1):
             self.in_title[j] = 0
             self.stamp[j] = 0
-        for j in title_ids:
-            self.in_title[<Py_ssize_t> j] = 1
+        self.ntitle = len(title_ids)
+        self.title_ids = <int32_t*> malloc((self.ntitle + 1) * sizeof(int32_t))
+        if self.title_ids == NULL:
+            raise MemoryError()
+        for j in range(self.ntitle):
+            self.title_ids[j] = <int32_t> <Py_ssize_t> title_ids[j]
+            self.in_title[self.title_ids[j]] = 1
         self.generation = 0
         self.strings = [None] * self.ntypes
 
@@ -518,7 +556,13 @@ cdef class TokenPage:
                 else:
                     return t
             slot = (slot + 1) & mask
-        # a new token type
+        return self._insert(h, slot, kind, data, start, length)
+
+    cdef int32_t _insert(self, uint64_t h, Py_ssize_t slot, int kind, const void* data,
+                         Py_ssize_t start, Py_ssize_t length) except -1:
+        """Add a new token type (hash ``h``) at the free table ``slot`` a probe ended on."""
+        cdef Py_ssize_t i, off
+        cdef int32_t t
         _grow(<void**> &self.chars, &self.cap_chars, self.nchars + length, sizeof(Py_UCS4))
         _grow(<void**> &self.type_off, &self.cap_types, self.ntypes + 1, sizeof(Py_ssize_t))
         _grow(<void**> &self.type_len, &self.cap_len, self.ntypes + 1, sizeof(int32_t))
@@ -537,6 +581,29 @@ cdef class TokenPage:
             self._rehash(2 * self.table_size)
         return t
 
+    cdef int32_t _intern_ucs4(self, const Py_UCS4* chars, Py_ssize_t length) except -1:
+        """``_intern`` for a run of UCS4 characters (the same hash, so both find the same type)."""
+        cdef uint64_t h = 1469598103934665603ULL
+        cdef Py_ssize_t i, slot, mask = self.table_size - 1
+        cdef int32_t t
+        cdef Py_UCS4* stored
+        for i in range(length):
+            h = (h ^ <uint64_t> chars[i]) * 1099511628211ULL
+        h ^= h >> 31
+        slot = <Py_ssize_t> (h & <uint64_t> mask)
+        while True:
+            t = self.table[slot]
+            if t == -1:
+                return self._insert(h, slot, PyUnicode_4BYTE_KIND, chars, 0, length)
+            if self.type_hash[t] == h and self.type_len[t] == length:
+                stored = self.chars + self.type_off[t]
+                for i in range(length):
+                    if stored[i] != chars[i]:
+                        break
+                else:
+                    return t
+            slot = (slot + 1) & mask
+
     cdef int32_t _intern_ascii(self, const char* chars, Py_ssize_t length) except -1:
         """``_intern`` for a run of ASCII bytes (the same hash, so both find the same type)."""
         cdef uint64_t h = 1469598103934665603ULL
@@ -550,7 +617,7 @@ cdef class TokenPage:
         while True:
             t = self.table[slot]
             if t == -1:
-                return self._intern(1, <void*> chars, 0, length)
+                return self._insert(h, slot, 1, chars, 0, length)
             if self.type_hash[t] == h and self.type_len[t] == length:
                 stored = self.chars + self.type_off[t]
                 for i in range(length):
@@ -567,8 +634,112 @@ cdef class TokenPage:
         self.nids += 1
         return 0
 
-    cdef str _ascii(self, str text, char* buf):
-        """Intern the tokens of an ASCII text; return its key."""
+    cdef int _key_str(self, str key) except -1:
+        cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(key)
+        cdef int kind = PyUnicode_KIND(key)
+        cdef void* data = PyUnicode_DATA(key)
+        _grow(<void**> &self.kchars, &self.cap_kchars, self.nkchars + n, sizeof(Py_UCS4))
+        for i in range(n):
+            self.kchars[self.nkchars + i] = PyUnicode_READ(kind, data, i)
+        self.nkchars += n
+        return 0
+
+    cdef int _key_chars(self, const Py_UCS4* key, Py_ssize_t n) except -1:
+        _grow(<void**> &self.kchars, &self.cap_kchars, self.nkchars + n, sizeof(Py_UCS4))
+        memcpy(self.kchars + self.nkchars, key, n * sizeof(Py_UCS4))
+        self.nkchars += n
+        return 0
+
+    def key(self, Py_ssize_t i):
+        """Block ``i``'s comparison key (as ``comparison_key`` gives it)."""
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.kchars + self.kstarts[i],
+                                         self.kstarts[i + 1] - self.kstarts[i])
+
+    def containment(self, Py_ssize_t i, dict known, frozenset title_hashes, xxh3):
+        """``containment(shingle_set(char_shingles(key, 4)), title_hashes)`` for block ``i``'s
+        key; shingles in ``known`` (the title's, by shingle) take their hash from it."""
+        cdef Py_ssize_t start = self.kstarts[i], length = self.kstarts[i + 1] - start, j, last
+        cdef set hashes = set()
+        cdef object shingle, h
+        cdef Py_ssize_t inside = 0
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        if length == 0:
+            return 0.0
+        # the key is already folded (runs of letters and digits, one space apart)
+        last = 0 if length <= 4 else length - 4
+        for j in range(last + 1):
+            shingle = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.kchars + start + j,
+                                                length if length <= 4 else 4)
+            h = known.get(shingle)
+            if h is None:
+                h = xxh3(shingle.encode("utf-8"))
+            hashes.add(h)
+        for h in hashes:
+            if h in title_hashes:
+                inside += 1
+        return <double> inside / <double> len(hashes)
+
+    def union_exact(self, list parent):
+        """Join blocks whose non-empty keys are equal into the first such block's group."""
+        cdef Py_ssize_t n = self.n, size = 4, i, j, slot, length, k, ri, rj
+        cdef int32_t* table
+        cdef uint64_t h
+        cdef uint64_t* hashes
+        cdef const Py_UCS4* a
+        cdef const Py_UCS4* b
+        cdef bint same
+        while size < 2 * n:
+            size *= 2
+        table = <int32_t*> malloc(size * sizeof(int32_t))
+        hashes = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
+        if table == NULL or hashes == NULL:
+            free(table); free(hashes)
+            raise MemoryError()
+        try:
+            for slot in range(size):
+                table[slot] = -1
+            for i in range(n):
+                length = self.kstarts[i + 1] - self.kstarts[i]
+                if length == 0:
+                    continue
+                a = self.kchars + self.kstarts[i]
+                h = 1469598103934665603ULL
+                for k in range(length):
+                    h = (h ^ <uint64_t> a[k]) * 1099511628211ULL
+                h ^= h >> 31
+                hashes[i] = h
+                slot = <Py_ssize_t> (h & <uint64_t> (size - 1))
+                while True:
+                    j = table[slot]
+                    if j == -1:
+                        table[slot] = <int32_t> i
+                        break
+                    if hashes[j] == h and self.kstarts[j + 1] - self.kstarts[j] == length:
+                        b = self.kchars + self.kstarts[j]
+                        same = True
+                        for k in range(length):
+                            if a[k] != b[k]:
+                                same = False
+                                break
+                        if same:
+                            ri = _root(parent, j)
+                            rj = _root(parent, i)
+                            if ri != rj:
+                                if ri < rj:
+                                    parent[rj] = ri
+                                else:
+                                    parent[ri] = rj
+                            break
+                    slot = (slot + 1) & (size - 1)
+        finally:
+            free(table)
+            free(hashes)
+
+    cdef int _ascii(self, str text, char* buf) except -1:
+        """Intern the tokens of an ASCII text and store its key."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, k = 0, first = self.nids
         cdef const unsigned char* data = PyUnicode_1BYTE_DATA(text)
         cdef unsigned char c
@@ -600,7 +771,11 @@ cdef class TokenPage:
                     i += 1
             else:
                 i += 1
-        return _ascii_str(buf, k)
+        _grow(<void**> &self.kchars, &self.cap_kchars, self.nkchars + k, sizeof(Py_UCS4))
+        for i in range(k):
+            self.kchars[self.nkchars + i] = <unsigned char> buf[i]
+        self.nkchars += k
+        return 0
 
     cdef bint _simple(self, str text) except -1:
         """Tokens and key of a text whose characters each lower- and case-fold to one same
@@ -637,7 +812,7 @@ cdef class TokenPage:
                     i += 1
                     while i < n and word[i]:
                         i += 1
-                    self._add(self._intern(PyUnicode_4BYTE_KIND, low, start, i - start))
+                    self._add(self._intern_ucs4(low + start, i - start))
                 else:
                     i += 1
             i = 0
@@ -652,7 +827,7 @@ cdef class TokenPage:
                         i += 1
                 else:
                     i += 1
-            self.keys.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, k))
+            self._key_chars(key, k)
             return True
         finally:
             if low != small:
@@ -750,6 +925,55 @@ cdef class TokenPage:
             signals["repeat_of_title"] = False
             signals["is_title"] = False
         return rest
+
+    def title_rest(self, list rest, list blocks, double title_similarity,
+                   double sentence_similarity, Py_ssize_t min_copy_tokens,
+                   double max_length_ratio, double length_slack, double min_title_coverage,
+                   title_end, rounder):
+        """``title_match`` for the blocks ``title_scan`` left (they passed its cheap test).
+
+        Writes title_similarity, title_containment (0.0: the caller fills it in where the
+        similarity calls for it), repeat_of_title and is_title; returns the (index, similarity)
+        pairs and the indices of the copies, both in block order.
+        """
+        cdef Py_ssize_t i, k, nb, nt = self.ntitle, aligned, low_copy
+        cdef double similarity, required
+        cdef bint in_window, is_copy, is_full
+        cdef int32_t* rows = <int32_t*> malloc(2 * (nt + 2) * sizeof(int32_t))
+        cdef list scored = [], copies = []
+        cdef dict signals
+        cdef Py_UCS4 end
+        cdef long title_last = -1 if not title_end else <long> ord(title_end)
+        cdef object zero = 0.0
+        if rows == NULL:
+            raise MemoryError()
+        try:
+            low_copy = min_copy_tokens if min_copy_tokens < nt else nt
+            for k in range(PyList_GET_SIZE(rest)):
+                i = <Py_ssize_t> <object> PyList_GET_ITEM(rest, k)
+                nb = self.starts[i + 1] - self.starts[i]
+                aligned = _matching(self.ids + self.starts[i], self.title_ids, rows, 0, nb, 0, nt)
+                similarity = <double> aligned / <double> nb
+                end = _last_char((<object> PyList_GET_ITEM(blocks, i)).text)
+                if end != 0 and _sentence_end(end) and <long> end != title_last:
+                    required = sentence_similarity
+                else:
+                    required = title_similarity
+                in_window = low_copy <= nb and nb <= max_length_ratio * nt + length_slack
+                is_copy = (in_window and similarity >= required and aligned >= low_copy
+                           and <double> aligned / <double> nt >= min_title_coverage)
+                is_full = is_copy and similarity >= 0.9 and <double> aligned / <double> nt >= 0.9
+                signals = <dict> PyList_GET_ITEM(self.signals, i)
+                signals["title_similarity"] = rounder(similarity, 4)
+                signals["title_containment"] = zero
+                signals["repeat_of_title"] = is_copy
+                signals["is_title"] = is_full
+                scored.append((i, similarity))
+                if is_copy:
+                    copies.append(i)
+            return scored, copies
+        finally:
+            free(rows)
 
     def fuzzy_edges(self, list roots, Py_ssize_t low, Py_ssize_t high, Py_ssize_t max_freq,
                     Py_ssize_t cap, double ratio, double similarity):

@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 
 from unboil._compiled import compiled
 from unboil.document import Document
-from unboil.fingerprint.shingles import char_shingles, containment, shingle_set, tokenize
+from unboil.fingerprint.shingles import _xxh3_64, char_shingles, containment, shingle_set, tokenize
 from unboil.normalize import comparison_key
 
 
@@ -151,6 +151,25 @@ def _tokens_and_key(text: str) -> tuple[list[str], str]:
     return _tokens(text), comparison_key(text)
 
 
+def _shingle_hashes(key: str, known: dict[str, int]) -> frozenset[int]:
+    """``shingle_set(char_shingles(key, 4))``, taking the hashes of ``known`` shingles as given."""
+    return frozenset(
+        known[s] if s in known else _xxh3_64(s.encode("utf-8")) for s in char_shingles(key, 4)
+    )
+
+
+class _LazyKeys:
+    """A page's comparison keys, built as strings only for the blocks that are read."""
+
+    __slots__ = ("page",)
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    def __getitem__(self, i: int) -> str:
+        return self.page.key(i)
+
+
 class _LazyTokens:
     """A page's token lists, built as strings only for the blocks that are read."""
 
@@ -174,6 +193,7 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     title_tokens = _tokens(title) if title else []
     title_end = _last_char(title)
     title_shingles: frozenset[int] | None = None  # built when a block first needs them
+    title_hash: dict[str, int] = {}
     groups = _UnionFind(n)
     title_set = set(title_tokens)
     reject_below = config.title_similarity * 0.75
@@ -182,8 +202,8 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     # 1. exact repeats (after case/punctuation/space folding), any length
     if kernel is not None:
         page = kernel.TokenPage(blocks, title_tokens, comparison_key)
-        keys = page.keys
-        kernel.union_exact(keys, groups.parent)
+        page.union_exact(groups.parent)
+        keys: Any = _LazyKeys(page)
         # blocks the cheap overlap test of title_match rejects get their signals here; only
         # the others need their tokens as strings
         rest: Iterable[int] = page.title_scan(reject_below, floor, round)
@@ -203,6 +223,15 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
     # 2. title copies: reworded and cut short. Blocks the cheap overlap test of title_match
     # rejects get its answer here without the call; the others go through title_match.
     title_copies: list[int] = []
+    scored: list[tuple[int, float]] = []
+    numbers = (config.title_similarity, config.sentence_similarity, config.min_copy_tokens,
+               config.max_length_ratio, config.length_slack, config.min_title_coverage)
+    if kernel is not None and all(type(v) in (int, float) for v in numbers) and (
+        type(config.min_copy_tokens) is int
+    ):
+        # the kernel runs title_match on token ids and writes the signals (containment: 0.0)
+        scored, title_copies = page.title_rest(list(rest), blocks, *numbers, title_end, round)
+        rest = ()
     for i in rest:
         b = blocks[i]
         toks = tokens[i]
@@ -220,17 +249,27 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
         else:
             sim, is_copy, is_full = 0.0, False, False
         signals["title_similarity"] = round(sim, 4)
-        if sim >= _PREFILTER_FLOOR and title_shingles is None:
-            title_shingles = (
-                shingle_set(char_shingles(comparison_key(title), 4)) if title else frozenset()
-            )
-        signals["title_containment"] = round(
-            containment(shingle_set(char_shingles(keys[i], 4)), title_shingles), 4
-        ) if title_shingles and sim >= _PREFILTER_FLOOR else 0.0
+        signals["title_containment"] = 0.0
         signals["repeat_of_title"] = is_copy
         signals["is_title"] = is_full
+        scored.append((i, sim))
         if is_copy:
             title_copies.append(i)
+    # containment in the title, for blocks that resemble it (near zero for the others)
+    for i, sim in scored:
+        if sim >= _PREFILTER_FLOOR and title:
+            if title_shingles is None:
+                # the title's shingle hashes, kept by shingle: a title copy's shingles are
+                # mostly the title's, so most need no hashing of their own
+                title_hash = {s: _xxh3_64(s.encode("utf-8")) for s in char_shingles(comparison_key(title), 4)}
+                title_shingles = frozenset(title_hash.values())
+            if title_shingles:
+                blocks[i].signals["title_containment"] = round(
+                    page.containment(i, title_hash, title_shingles, _xxh3_64)
+                    if kernel is not None
+                    else containment(_shingle_hashes(keys[i], title_hash), title_shingles),
+                    4,
+                )
     for i in title_copies[1:]:
         groups.union(title_copies[0], i)
 
