@@ -256,6 +256,8 @@ def test_every_endpoint_match_contains_a_required_string(pattern: str, data) -> 
     assert factors, pattern
     match = data.draw(st.from_regex(pattern, fullmatch=True))
     assert any(f in match for f in factors), (pattern, match, factors)
+    for needed in widgets._required_string_sets(pattern):
+        assert any(f in match for f in needed), (pattern, match, needed)
 
 
 @pytest.mark.parametrize("pattern, expected", [

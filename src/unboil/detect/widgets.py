@@ -377,6 +377,9 @@ class _HrefPlan:
     def __init__(self, lex: Lexicon, kernel: Any, factors: list[frozenset[str]]) -> None:
         self.lex = lex
         self.patterns = [re.compile(p) for p in lex.share_endpoints]
+        # every required set of each pattern: a pattern runs only when each set has a member
+        self.checks = {id(compiled): _required_string_sets(p)
+                       for compiled, p in zip(self.patterns, lex.share_endpoints)}
         self.by_literal: dict[str, list[Any]] = {}
         for pattern, strings in zip(self.patterns, factors):
             for literal in strings:
@@ -394,7 +397,8 @@ class _HrefPlan:
             for pattern in self.by_literal.get(literal, ()):
                 if id(pattern) not in tried:
                     tried.add(id(pattern))
-                    if pattern.search(href):
+                    if all(any(f in href for f in needed) for needed in self.checks[id(pattern)]) \
+                            and pattern.search(href):
                         return 1
         if not self._may_be_platform_host(href):
             return 0
@@ -516,9 +520,17 @@ def _sequence_literals(items: list[Any]) -> set[str] | None:
 
 
 def _need(items: list[Any]) -> frozenset[str] | None:
-    """Required strings of a sequence of parsed items: the best of its literal stretches and of
-    what its groups, branches and repeats require."""
-    candidates: list[set[str]] = []
+    """Required strings of a sequence of parsed items: the best of ``_need_all``."""
+    candidates = _need_all(items)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: min(map(len, c)))
+
+
+def _need_all(items: list[Any]) -> list[frozenset[str]]:
+    """Every set of strings a match of this sequence of parsed items must contain one of: its
+    literal stretches, and what its groups, branches and repeats require."""
+    candidates: list[frozenset[str]] = []
     current = {""}
     for op, av in items:
         strings = _literals(op, av)
@@ -526,7 +538,7 @@ def _need(items: list[Any]) -> frozenset[str] | None:
             current = {a + b for a in current for b in strings}
             continue
         if current != {""}:
-            candidates.append(current)
+            candidates.append(frozenset(current))
         current = {""}
         inner: frozenset[str] | None = None
         if op is _sre_constants.SUBPATTERN and not av[1] & re.IGNORECASE:
@@ -538,12 +550,22 @@ def _need(items: list[Any]) -> frozenset[str] | None:
         elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) and av[0] >= 1:
             inner = _need(list(av[2]))
         if inner:
-            candidates.append(set(inner))
+            candidates.append(inner)
     if current != {""}:
-        candidates.append(current)
-    if not candidates:
-        return None
-    return frozenset(max(candidates, key=lambda c: min(map(len, c))))
+        candidates.append(frozenset(current))
+    return candidates
+
+
+def _required_string_sets(pattern: str) -> list[frozenset[str]]:
+    """All the string sets of ``_need_all`` for a ``re`` pattern (each one is required on its
+    own: a match contains a member of every set); [] when unknown."""
+    try:
+        tree = _sre_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - anything unparsable simply gets no shortcut
+        return []
+    if tree.state.flags & re.IGNORECASE:
+        return []
+    return _need_all(list(tree))
 
 
 def _marker_category(tokens: Sequence[str], lex: Lexicon, seen: dict[str, str] | None = None) -> str:
