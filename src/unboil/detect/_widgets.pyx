@@ -835,6 +835,8 @@ cdef class Annotator:
     cdef object fold_special_set, normalize
     cdef dict fold_strings
     cdef dict marker_exact, marker_buckets
+    cdef unsigned char marker_bigrams[2048]  # (first, second) characters of marker prefixes
+    cdef bint marker_bigrams_ok  # every prefix has two characters, so the bitmap decides
     cdef double min_link_density
     cdef Py_ssize_t max_label_words, memo_max_chars, memo_max_entries
 
@@ -870,10 +872,16 @@ cdef class Annotator:
         # (None: let the Python twin decide, e.g. for an empty prefix)
         self.marker_exact = dict(marker_exact) if marker_exact is not None else None
         self.marker_buckets = None
+        memset(self.marker_bigrams, 0, sizeof(self.marker_bigrams))
+        self.marker_bigrams_ok = False
         if marker_prefixes is not None and all(p for p, _ in marker_prefixes):
             self.marker_buckets = {}
+            self.marker_bigrams_ok = all(len(p) >= 2 for p, _ in marker_prefixes)
             for p, category in marker_prefixes:
                 self.marker_buckets.setdefault(p[0], []).append((p, category))
+                if len(p) >= 2:
+                    cp = _fold7(p[0]) * 128 + _fold7(p[1])
+                    self.marker_bigrams[cp >> 3] |= 1 << (cp & 7)
         self.min_link_density = min_link_density
         self.max_label_words = max_label_words
         self.memo_max_chars = memo_max_chars
@@ -1016,7 +1024,18 @@ cdef class Annotator:
         category = self.marker_exact.get(token)
         if category is not None:
             return category
-        if token:
+        cdef Py_ssize_t n = len(token), key
+        cdef int kind
+        cdef void *data
+        if n and self.marker_bigrams_ok:
+            if n < 2:
+                return ""
+            kind = PyUnicode_KIND(token)
+            data = PyUnicode_DATA(token)
+            key = _fold7(PyUnicode_READ(kind, data, 0)) * 128 + _fold7(PyUnicode_READ(kind, data, 1))
+            if not (self.marker_bigrams[key >> 3] >> (key & 7)) & 1:
+                return ""
+        if n:
             bucket = self.marker_buckets.get(token[0])
             if bucket is not None:
                 for p, category in bucket:
@@ -1068,12 +1087,15 @@ cdef class Annotator:
         for token in tokens:
             idx = seen.get(token)
             if idx < 0:
-                category = named.get(token)
-                if category is None:
-                    if len(named) >= self.memo_max_entries * 4:
-                        named.clear()
-                    category = self._token_marker(token)
-                    named[token] = category
+                if self.marker_buckets is not None and self.marker_exact is not None:
+                    category = self._token_marker(token)  # cheaper than a big memo's look-up
+                else:
+                    category = named.get(token)
+                    if category is None:
+                        if len(named) >= self.memo_max_entries * 4:
+                            named.clear()
+                        category = self._token_marker(token)
+                        named[token] = category
                 found = cat_ids.get(category)
                 if found is None:
                     found = cat_ids[category] = len(cats)
