@@ -94,7 +94,7 @@ def density(list blocks, const unsigned char[::1] flags, object astral):
     U+FFFF. Words are counted on the text itself unless an 8-flagged or astral character makes
     ``text.lower()`` tokenise differently; then on the lowered text, as the pure path does.
     """
-    cdef Py_ssize_t n = len(blocks), last = max(n - 1, 1), i, length, punct, space, words
+    cdef Py_ssize_t n = len(blocks), last = max(n - 1, 1), i, length, punct, space, words, index
     cdef int kind
     cdef void* data
     cdef const unsigned char* latin
@@ -140,7 +140,8 @@ def density(list blocks, const unsigned char[::1] flags, object astral):
         sig = b.signals
         sig["words"] = words
         sig["chars"] = length
-        sig["position"] = b.index / last if n > 1 else 0.0
+        index = b.index
+        sig["position"] = index / <double>last if n > 1 else 0.0
         sig["punct_ratio"] = round4(punct / <double>(length - space)) if length - space > 0 else 0.0
 
 
@@ -151,37 +152,6 @@ def count_in(list items, object members):
         if PySet_Contains(members, item):
             count += 1
     return count
-
-
-def role_elements(root):
-    """Every element of ``root``'s document with a ``role`` or ``itemprop`` attribute, in document
-    order: what the XPath ``//*[@role or @itemprop]`` selects, without the XPath engine."""
-    cdef cetree._Element el = root
-    cdef tree.xmlNode* top = <tree.xmlNode*>el._c_node.doc
-    cdef tree.xmlNode* node
-    cdef tree.xmlAttr* attr
-    cdef list out = []
-    if top is NULL:
-        return out
-    node = top.children
-    while node is not NULL:
-        if node.type == tree.XML_ELEMENT_NODE:
-            attr = node.properties
-            while attr is not NULL:
-                if attr.ns is NULL and (strcmp(<const char*>attr.name, b"role") == 0
-                                        or strcmp(<const char*>attr.name, b"itemprop") == 0):
-                    out.append(cetree.elementFactory(el._doc, node))
-                    break
-                attr = attr.next
-            if node.children is not NULL:
-                node = node.children
-                continue
-        while node.next is NULL:
-            node = node.parent
-            if node is NULL or node is top:
-                return out
-        node = node.next
-    return out
 
 
 cdef struct _PtrMap:
@@ -355,7 +325,8 @@ cdef inline Py_ssize_t _last_slash(str p) noexcept:
 
 
 def path_tree(list paths):
-    """The element paths of a page's blocks and all their ancestors, in the order
+    """The element paths of a page's blocks (``paths``: the path strings, or the blocks) and all
+    their ancestors, in the order
     ``best_container`` meets them: (node paths, path -> node, node of each block, parent node of
     each node or -1, the nodes deepest first (stable), each node path's length, each block's
     parent as a dense label numbered by first appearance)."""
@@ -368,7 +339,8 @@ def path_tree(list paths):
     block_node = np.empty(n, dtype=np.intp)
     cdef Py_ssize_t[::1] bn = block_node
     for i in range(n):
-        p = paths[i]
+        item = paths[i]
+        p = item if type(item) is str else item.path
         hit = PyDict_GetItem(index, p)
         if hit is NULL:
             j = len(nodes)
@@ -484,66 +456,18 @@ def best_node(const double[::1] mass, const Py_ssize_t[::1] block_node,
               const Py_ssize_t[::1] parent, const Py_ssize_t[::1] order,
               const Py_ssize_t[::1] length):
     """``best_container`` over a ``path_tree``: the node with the largest subtree mass (-1 if none),
-    with the same summation order and tie-breaks."""
-    cdef Py_ssize_t n = mass.shape[0], N = parent.shape[0], i, j, p, best = -1
-    cdef double best_total = 0.0, t
-    cdef double* sub = <double*>realloc(NULL, (N + 1) * sizeof(double))
-    if sub is NULL:
+    with the same summation order and tie-breaks (``region_containers`` uses the same code)."""
+    cdef Py_ssize_t n = mass.shape[0], N = parent.shape[0]
+    cdef double* buf = <double*>realloc(NULL, (n + N + 2) * sizeof(double))
+    cdef Py_ssize_t i
+    if buf is NULL:
         raise MemoryError()
     try:
-        for j in range(N):
-            sub[j] = 0.0
         for i in range(n):
-            sub[block_node[i]] = sub[block_node[i]] + mass[i]
-        for i in range(N):
-            j = order[i]
-            p = parent[j]
-            if p >= 0:
-                sub[p] += sub[j]
-        for j in range(N):
-            t = sub[j]
-            if t > best_total or (t == best_total and best >= 0 and length[best] > 0
-                                  and length[j] > length[best]):
-                best = j
-                best_total = t
-        return best
+            buf[i] = mass[i]
+        return _best(buf, n, block_node, parent, order, length, buf + n + 1)
     finally:
-        free(sub)
-
-
-def inside_node(Py_ssize_t best, const Py_ssize_t[::1] block_node, const Py_ssize_t[::1] parent,
-                unsigned char[::1] out):
-    """Mark the blocks whose node is ``best`` or below it."""
-    cdef Py_ssize_t i, x
-    for i in range(block_node.shape[0]):
-        x = block_node[i]
-        while x >= 0 and x != best:
-            x = parent[x]
-        out[i] = x == best
-
-
-def ratios(list token_lists, object stop, object body, double[::1] words, double[::1] stop_ratio,
-           double[::1] overlap):
-    """Per block: its word count, the share of its tokens in ``stop`` and (when ``body`` is not
-    None) the share in ``body``, the page's JSON-LD article words."""
-    cdef Py_ssize_t i = 0, nw, hits, shared
-    cdef list toks
-    for toks in token_lists:
-        nw = len(toks)
-        words[i] = nw
-        if nw:
-            hits = 0
-            for t in toks:
-                if PySet_Contains(stop, t):
-                    hits += 1
-            stop_ratio[i] = hits / <double>nw
-            if body is not None:
-                shared = 0
-                for t in toks:
-                    if PySet_Contains(body, t):
-                        shared += 1
-                overlap[i] = shared / <double>nw
-        i += 1
+        free(buf)
 
 
 def subtree_or(const long long[::1] own, const Py_ssize_t[::1] block_node,
@@ -643,11 +567,6 @@ def write_content(list blocks, list markup, const double[::1] stop_ratio, object
         sig["content_score"] = round4(s)
         sig["in_main"] = s >= threshold
         i += 1
-
-
-def page_tokens(list blocks):
-    """``tokens(b.text)`` of every block."""
-    return [tokens(b.text) for b in blocks]
 
 
 def detect_counts(list sample, dict masks, Py_ssize_t nlang):
@@ -1211,3 +1130,94 @@ cdef class ContainsTable:
             if self.bits[i] & ~m and (<str>self.parts[i]) in token:
                 m |= self.bits[i]
         return m
+
+
+cdef Py_ssize_t _best(const double* mass, Py_ssize_t n, const Py_ssize_t[::1] block_node,
+                      const Py_ssize_t[::1] parent, const Py_ssize_t[::1] order,
+                      const Py_ssize_t[::1] length, double* sub) noexcept:
+    """best_node on a mass buffer, with ``sub`` as scratch (one slot per node)."""
+    cdef Py_ssize_t N = parent.shape[0], i, j, p, best = -1
+    cdef double best_total = 0.0, t
+    for j in range(N):
+        sub[j] = 0.0
+    for i in range(n):
+        sub[block_node[i]] = sub[block_node[i]] + mass[i]
+    for i in range(N):
+        j = order[i]
+        p = parent[j]
+        if p >= 0:
+            sub[p] += sub[j]
+    for j in range(N):
+        t = sub[j]
+        if t > best_total or (t == best_total and best >= 0 and length[best] > 0
+                              and length[j] > length[best]):
+            best = j
+            best_total = t
+    return best
+
+
+def region_containers(double[:, ::1] R, const double[::1] p1, const double[::1] words,
+                      double margin, const Py_ssize_t[::1] block_node,
+                      const Py_ssize_t[::1] parent, const Py_ssize_t[::1] order,
+                      const Py_ssize_t[::1] length, list nodes, const long long[::1] found,
+                      long long comments_bit):
+    """Columns 6-14 of content.region_features: the best containers at the three margins, where
+    the blocks lie against the main one, and the comment blocks outside it (same arithmetic)."""
+    cdef Py_ssize_t n = p1.shape[0], N = parent.shape[0], i, x, best, first, last, r, column
+    cdef double total = 0.0, inside_words, comment_words = 0.0, offset
+    cdef double offsets[3]
+    cdef Py_ssize_t columns[3]
+    offsets[0] = 0.0
+    offsets[1] = 0.2
+    offsets[2] = -0.2
+    columns[0] = 6
+    columns[1] = 11
+    columns[2] = 12
+    cdef double* buf = <double*>realloc(NULL, (n + N + 2) * sizeof(double))
+    cdef double* mass
+    cdef double* sub
+    if buf is NULL:
+        raise MemoryError()
+    try:
+        mass = buf
+        sub = buf + n + 1
+        for i in range(n):
+            total += words[i]
+        for r in range(3):
+            offset = offsets[r]
+            column = columns[r]
+            for i in range(n):
+                mass[i] = words[i] * ((p1[i] - margin) - offset)
+            best = _best(mass, n, block_node, parent, order, length, sub)
+            if best < 0 or length[best] == 0:
+                continue
+            inside_words = 0.0
+            first = -1
+            last = -1
+            for i in range(n):
+                x = block_node[i]
+                while x >= 0 and x != best:
+                    x = parent[x]
+                if x == best:
+                    R[i, column] = 1.0
+                    inside_words += words[i]
+                    if first < 0:
+                        first = i
+                    last = i
+            if column == 6:
+                for i in range(n):
+                    R[i, 7] = inside_words / total if total else 0.0
+                    R[i, 8] = 1.0 if _count_slashes(nodes[best]) <= 1 else 0.0
+                for i in range(first):
+                    R[i, 9] = 1.0
+                for i in range(last + 1, n):
+                    R[i, 10] = 1.0
+        for i in range(n):
+            if found[i] & comments_bit:
+                comment_words += words[i]
+                if R[i, 6] == 0:
+                    R[i, 13] = 1.0
+        for i in range(n):
+            R[i, 14] = comment_words / total if total else 0.0
+    finally:
+        free(buf)

@@ -233,26 +233,9 @@ def _region_features_compiled(feats: PageFeatures, p1: np.ndarray, margin: float
     clipped = np.minimum(np.maximum(p1, 1e-6), 1 - 1e-6)  # np.clip without its wrapper
     R[:, 0] = np.log(clipped / (1 - clipped))
     kernel.region_basic(R, p1, feats.words, page.group)
-    inside = np.zeros(n, dtype=np.uint8)
-    for offset, column in zip(_MARGINS, (6, 11, 12)):
-        mass = np.ascontiguousarray(feats.words * (p1 - margin - offset), dtype=np.float64)
-        best = kernel.best_node(mass, page.block_node, page.parent, page.order, page.length)
-        if best < 0 or not page.nodes[best]:
-            continue
-        kernel.inside_node(best, page.block_node, page.parent, inside)
-        flags = inside.view(bool)
-        R[:, column] = flags
-        if column == 6:
-            total = feats.words.sum()
-            R[:, 7] = feats.words[flags].sum() / total if total else 0.0
-            R[:, 8] = page.nodes[best].count("/") <= 1  # html or html/body
-            where = np.flatnonzero(flags)
-            R[: where[0], 9] = 1.0
-            R[where[-1] + 1:, 10] = 1.0
-    comments = (page.found & page.bits.bit.get("comments", 0)) != 0
-    R[:, 13] = comments & (R[:, 6] == 0)
-    total = feats.words.sum()
-    R[:, 14] = feats.words[comments].sum() / total if total else 0.0
+    kernel.region_containers(R, p1, feats.words, float(margin), page.block_node, page.parent,
+                             page.order, page.length, page.nodes, page.found,
+                             page.bits.bit.get("comments", 0))
     return R
 
 

@@ -328,7 +328,7 @@ def markup_bits(doc: Document, vocab: MarkupVocabulary, kernel: Any,
     kernel.markup_masks(blocks, bits.token_memo, bits.token_mask, bits.tag_memo, bits.tag_mask,
                         bits.marker, found, inner, anc)
     found &= 0xFFFFFFFF
-    nodes, index, block_node, parent, order, length, group = kernel.path_tree([b.path for b in blocks])
+    nodes, index, block_node, parent, order, length, group = kernel.path_tree(blocks)
     role_paths = _role_paths(doc, vocab, kernel)
     if role_paths:
         own = np.zeros(len(nodes), dtype=np.int64)
@@ -338,10 +338,11 @@ def markup_bits(doc: Document, vocab: MarkupVocabulary, kernel: Any,
                 for name in names:
                     own[j] |= bits.bit[name]
         if own.any():
-            # a block with no path (never from HTML) has no role entry to inherit
-            rooted = np.fromiter((bool(b.path) for b in blocks), dtype=bool, count=n)
             roles = np.zeros(n, dtype=np.int64)
             kernel.subtree_or(own, block_node, parent, roles)
-            found |= np.where(rooted, roles, 0)
+            if "" in index:  # a block with no path (never from HTML) inherits no role
+                rooted = np.fromiter((bool(b.path) for b in blocks), dtype=bool, count=n)
+                roles = np.where(rooted, roles, 0)
+            found |= roles
     return PageMarkup(bits, found, inner, anc, nodes, block_node, parent, order, length,
                       group)
