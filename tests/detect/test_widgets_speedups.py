@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import random
+import re
 import unicodedata
 from pathlib import Path
 
@@ -258,6 +259,19 @@ def test_every_endpoint_match_contains_a_required_string(pattern: str, data) -> 
     assert any(f in match for f in factors), (pattern, match, factors)
     for needed in widgets._required_string_sets(pattern):
         assert any(f in match for f in needed), (pattern, match, needed)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from([*_LEX.share_endpoints, r"^a(b|cd)", r"x[yz]", r"(?:ab|)c"]), st.data())
+def test_literal_forms_agree_with_the_patterns(pattern: str, data) -> None:
+    form = widgets._literal_form(pattern)
+    if form is None:
+        return
+    anchored, strings = form
+    text = data.draw(st.one_of(st.from_regex(pattern), st.text(max_size=30),
+                               st.sampled_from(strings).map(lambda x: "z" + x)))
+    found = text.startswith(strings) if anchored else any(x in text for x in strings)
+    assert found == bool(re.search(pattern, text)), (pattern, text)
 
 
 @pytest.mark.parametrize("pattern, expected", [

@@ -380,6 +380,9 @@ class _HrefPlan:
         # every required set of each pattern: a pattern runs only when each set has a member
         self.checks = {id(compiled): _required_string_sets(p)
                        for compiled, p in zip(self.patterns, lex.share_endpoints)}
+        # a pattern that is only literal alternatives (maybe after "^") needs no regex at all
+        self.literal_forms = {id(compiled): _literal_form(p)
+                              for compiled, p in zip(self.patterns, lex.share_endpoints)}
         self.by_literal: dict[str, list[Any]] = {}
         for pattern, strings in zip(self.patterns, factors):
             for literal in strings:
@@ -397,7 +400,12 @@ class _HrefPlan:
             for pattern in self.by_literal.get(literal, ()):
                 if id(pattern) not in tried:
                     tried.add(id(pattern))
-                    if all(any(f in href for f in needed) for needed in self.checks[id(pattern)]) \
+                    form = self.literal_forms[id(pattern)]
+                    if form is not None:
+                        anchored, strings = form
+                        if href.startswith(strings) if anchored else any(x in href for x in strings):
+                            return 1
+                    elif all(any(f in href for f in needed) for needed in self.checks[id(pattern)]) \
                             and pattern.search(href):
                         return 1
         if not self._may_be_platform_host(href):
@@ -554,6 +562,24 @@ def _need_all(items: list[Any]) -> list[frozenset[str]]:
     if current != {""}:
         candidates.append(frozenset(current))
     return candidates
+
+
+def _literal_form(pattern: str) -> tuple[bool, tuple[str, ...]] | None:
+    """(anchored, strings) when ``pattern`` matches exactly the strings of a finite set, at the
+    start of the text when anchored ("^") or anywhere; None for any other pattern."""
+    try:
+        tree = _sre_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - anything unparsable simply gets no shortcut
+        return None
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    items = list(tree)
+    anchored = bool(items) and items[0][0] is _sre_constants.AT and items[0][1] in (
+        _sre_constants.AT_BEGINNING, _sre_constants.AT_BEGINNING_STRING)
+    strings = _sequence_literals(items[1:] if anchored else items)
+    if strings is None:
+        return None
+    return anchored, tuple(sorted(strings))
 
 
 def _required_string_sets(pattern: str) -> list[frozenset[str]]:
