@@ -67,6 +67,7 @@ PIECES = st.one_of(
     st.sampled_from(PHRASES).map(lambda p: p.replace(" ", "-")),
     st.sampled_from(FILLERS),
     st.sampled_from(["https://t.me/x", "www.example.com", "site.com/a", "@handle", "a@b.co",
+                     "10/12/2019", "a.bc/d", "x.y/z", "AB.CD/", "s.ab", "ftp://x", "news / sports",
                      "print(x)", "reply_sms", "Response.ok", "'comments'", "e-mail", "x.com",
                      "12", "👍", "·", "|", "»", ":", "-", "/", "—", "’", "`", "ё", "أ", "\u064e",
                      "分享到微信", "コメント", "관련기사", "件の", "ข่าว", "İ", "ß", "ﬁ", "\u00a0",

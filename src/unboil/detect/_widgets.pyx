@@ -399,6 +399,24 @@ cdef class _ObjMap:
         self.used += 1
 
 
+cdef bint _dot_letters_slash(int kind, void *data, Py_ssize_t n) noexcept:
+    """True when the text holds "." then two or more of a-z then "/" (``\\.[a-z]{2,}/``)."""
+    cdef Py_ssize_t i = 0, j
+    cdef Py_UCS4 c
+    while i < n:
+        if PyUnicode_READ(kind, data, i) == 46:
+            j = i + 1
+            while j < n:
+                c = PyUnicode_READ(kind, data, j)
+                if not (97 <= c <= 122):
+                    break
+                j += 1
+            if j - i - 1 >= 2 and j < n and PyUnicode_READ(kind, data, j) == 47:
+                return True
+        i += 1
+    return False
+
+
 cdef inline uint64_t _edge(int parent, int word_id) noexcept:
     return ((<uint64_t> <unsigned int> parent) << 32) | (<uint64_t> <unsigned int> word_id)
 
@@ -626,7 +644,9 @@ cdef class Scanner:
             return ("", False, 0, 0.0, words, self._ordered(hits), False, False)
 
         memset(mask, 0, n + 1)
-        if has_at or has_slash or (has_dot and u"www." in s):
+        # urls and handles: a match needs "@", "www.", "://" or ".xx/" (skip_re's alternatives)
+        if has_at or (has_dot and u"www." in s) or (has_slash and (
+                u"://" in s or (has_dot and _dot_letters_slash(kind, data, n)))):
             for m in self.skip_re.finditer(s):
                 memset(mask + <Py_ssize_t> m.start(), SKIPPED | COVERED,
                        <Py_ssize_t> m.end() - <Py_ssize_t> m.start())
