@@ -325,3 +325,27 @@ def test_detect_codec_agrees_with_detect_encoding():
 @given(st.binary(max_size=60), st.integers(0, 70))
 def test_c_sniff_counts_match_python(data, window):
     assert utf8.sniff_counts(data, window) == charset._sniff_counts_py(data, window)
+
+
+@needs_walk
+def test_threads_segmenting_at_once_get_the_blocks_of_one_thread(shared_fixtures):
+    import threading
+
+    paths = sorted((shared_fixtures / "aeb" / "html").glob("*.html.gz"))[:12]
+    pages = [gzip.decompress(p.read_bytes()) for p in paths]
+    expected = [summary(segment(p, pure=False)) for p in pages]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over as often as possible
+    bad: list[int] = []
+    try:
+        def work() -> None:
+            bad.extend(i for i, p in enumerate(pages) if summary(segment(p, pure=False)) != expected[i])
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert not bad
