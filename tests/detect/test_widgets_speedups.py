@@ -347,3 +347,43 @@ def test_pure_path_runs_without_the_kernel(lexicon: Lexicon) -> None:
     widgets._annotate(doc, lexicon, DEFAULT_CONFIG, None)
     assert doc.blocks[0].signals["widget"] == "share"
     assert doc.blocks[0].signals["share_links"] == 1
+
+
+@needs_kernel
+def test_kernel_path_is_safe_from_threads(lexicon: Lexicon) -> None:
+    """The kernel reuses buffers between calls: threads sharing a lexicon must not mix them."""
+    import sys
+    import threading
+
+    from unboil.segment.html import segment_html  # noqa: PLC0415
+
+    pages = _real_pages()[:12]
+    if not pages:
+        pytest.skip("no real pages found")
+    datas = [gzip.open(p, "rb").read() if p.suffix == ".gz" else p.read_bytes() for p in pages]
+    expected = []
+    for data in datas:
+        doc = segment_html(data, "")
+        widgets._annotate(doc, lexicon, DEFAULT_CONFIG, None)
+        expected.append(signals(doc))
+    results: dict[int, list] = {}
+
+    def work(k: int) -> None:
+        got = []
+        for data in datas:
+            doc = segment_html(data, "")
+            widgets._annotate(doc, lexicon, DEFAULT_CONFIG, KERNEL)
+            got.append(signals(doc))
+        results[k] = got
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(results) == 4 and all(r == expected for r in results.values())

@@ -44,6 +44,8 @@ COVERED = 2
 def set_classifier(fn):
     """Install the function mapping one character to its class bits (built from the regexes)."""
     global _classify
+    if _classify is fn:
+        return  # already in use (maybe by another thread right now): keep its table
     _classify = fn
     memset(_cls, 0, sizeof(_cls))
 
@@ -564,7 +566,9 @@ cdef class Scanner:
         cdef Py_UCS4 c
         cdef unsigned char v
         cdef unsigned char *mask = self.mask
-        cdef Py_ssize_t fs, fe
+        cdef Py_ssize_t fs, fe, lstart = 0, filler_letters = 0
+        cdef bint in_letter = False, lbounded = False, unbounded_run = False, skipped = False
+        cdef uint64_t hl = _FNV
         cdef int node
         for i in range(n + 1):
             if i < n:
@@ -581,8 +585,22 @@ cdef class Scanner:
                     in_word = False
                 if v & SEP:
                     has_sep = True
-                if v & LETTER:
+                if v & LETTER:  # letter runs and the filler words among them, for "left"
                     total += 1
+                    if not in_letter:
+                        in_letter = True
+                        lstart = i
+                        hl = _FNV
+                        lbounded = False
+                    hl = _mix(hl, c)
+                    if v & ALPHA:
+                        lbounded = True
+                elif in_letter:
+                    in_letter = False
+                    if not lbounded:
+                        unbounded_run = True  # CJK runs need the word-break check: _left
+                    elif self.filler_set.has(hl, kind, data, lstart, i):
+                        filler_letters += i - lstart
                 if v & UNB:
                     has_unb = True
                 if c == u'@':
@@ -598,6 +616,12 @@ cdef class Scanner:
                         h = _FNV
                     h = _mix(h, c)
                     continue
+            if i == n and in_letter:
+                in_letter = False
+                if not lbounded:
+                    unbounded_run = True
+                elif self.filler_set.has(hl, kind, data, lstart, i):
+                    filler_letters += i - lstart
             if in_alpha:
                 in_alpha = False
                 self.starts[ntok] = tstart
@@ -648,11 +672,15 @@ cdef class Scanner:
         if has_at or (has_dot and u"www." in s) or (has_slash and (
                 u"://" in s or (has_dot and _dot_letters_slash(kind, data, n)))):
             for m in self.skip_re.finditer(s):
+                skipped = True
                 memset(mask + <Py_ssize_t> m.start(), SKIPPED | COVERED,
                        <Py_ssize_t> m.end() - <Py_ssize_t> m.start())
 
         if not found:
-            left = self._left(s, n, COVERED)
+            if skipped or unbounded_run:
+                left = self._left(s, n, COVERED)
+            else:  # nothing masked: the letter runs seen above are the residue's
+                left = total - filler_letters
             lead = has_sep and self._lead(s, n, words, ntok)
             return ("related" if lead else "", False, 0,
                     _round4(1.0 - (<double> left) / total) if total else 0.0,
@@ -791,6 +819,48 @@ cdef class LiteralFilter:
                     if _starts_with_folded(s, kind, data, n, i - 1, <str> lit):
                         return True
             prev = cur
+        return False
+
+    cdef int ascii_verdict(self, const unsigned char *d, Py_ssize_t n) noexcept:
+        """For 1-byte text: -1 when it holds a non-ASCII character, 1 when it may contain a
+        literal (or holds a tab, CR or LF), 0 when it is ASCII and contains none."""
+        cdef Py_ssize_t i, key, prev = 0, cur
+        cdef unsigned char c
+        for i in range(n):
+            c = d[i]
+            if c >= 128:
+                return -1
+            if c == 9 or c == 10 or c == 13:
+                return 1
+            cur = c + 32 if 65 <= c <= 90 else c
+            if i:
+                key = prev * 128 + cur
+                if self.bigrams[key >> 3] & (1 << (key & 7)) and self._starts_here(d, n, i - 1, key):
+                    return 1
+            prev = cur
+        return 0
+
+    cdef bint _starts_here(self, const unsigned char *d, Py_ssize_t n, Py_ssize_t at, Py_ssize_t key) noexcept:
+        cdef Py_ssize_t m, k
+        cdef int lkind
+        cdef void *ldata
+        cdef Py_UCS4 a, b
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            return False
+        for lit in <list> bucket:
+            m = len(<str> lit)
+            if at + m > n:
+                continue
+            lkind = PyUnicode_KIND(<str> lit)
+            ldata = PyUnicode_DATA(<str> lit)
+            for k in range(m):
+                a = d[at + k]
+                b = PyUnicode_READ(lkind, ldata, k)
+                if _lower_ascii(a) != _lower_ascii(b):
+                    break
+            else:
+                return True
         return False
 
     cpdef list found(self, str s):
@@ -1064,26 +1134,26 @@ cdef class Annotator:
         return ""
 
     cdef object _href_kind(self, str href):
-        """``_href_kind(href)``, settling relative links and links that contain none of the
-        filter's strings without building a string; anything else goes to the Python twin."""
-        cdef Py_ssize_t n = len(href), i = 0, j
+        """``_href_kind(href)``, settling relative links and ASCII links that contain none of
+        the filter's strings without building a string; anything else goes to the Python twin."""
+        cdef Py_ssize_t n = len(href), i = 0
         cdef int kind = PyUnicode_KIND(href)
-        cdef void *data = PyUnicode_DATA(href)
+        cdef const unsigned char *data = <const unsigned char *> PyUnicode_DATA(href)
         cdef Py_UCS4 c
+        cdef int verdict
         if self.href_filter is None or kind != 1:
             return self.href_kind(href)
-        for j in range(n):
-            if PyUnicode_READ(kind, data, j) >= 128:
-                return self.href_kind(href)
-        while i < n and _ascii_space(PyUnicode_READ(kind, data, i)):
+        while i < n and _ascii_space(data[i]):
             i += 1
         if i == n:
             return 0  # empty
-        c = PyUnicode_READ(kind, data, i)
-        if (c == u'/' or c == u'#' or c == u'?') and not (
-                i + 1 < n and PyUnicode_READ(kind, data, i + 1) == u'/'):
+        c = data[i]
+        if c >= 128:
+            return self.href_kind(href)  # str.strip() knows more spaces than ASCII's
+        if (c == u'/' or c == u'#' or c == u'?') and not (i + 1 < n and data[i + 1] == 47):
             return 0  # relative or same-page
-        if not self.href_filter.may_contain(href):
+        verdict = self.href_filter.ascii_verdict(data, n)
+        if verdict == 0:
             return 0
         return self.href_kind(href)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -242,9 +243,21 @@ def _scanner(lex: Lexicon, config: WidgetConfig, kernel: Any = None) -> Any:
     return scan
 
 
+def _thread_cache(lex: Lexicon) -> dict[Any, Any]:
+    """This thread's cache on ``lex``: the compiled ``Scanner`` and ``Annotator`` reuse buffers
+    from call to call, so each thread gets its own (a ``Cleaner`` may be shared by threads)."""
+    local = lex.scan_cache.get("threads")
+    if local is None:
+        local = lex.scan_cache.setdefault("threads", threading.local())
+    cache = getattr(local, "cache", None)
+    if cache is None:
+        cache = local.cache = {}
+    return cache
+
+
 def _kernel_scanner(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
-    """The compiled ``Scanner`` for ``lex`` and ``config``, cached on the lexicon."""
-    cache = lex.scan_cache
+    """The compiled ``Scanner`` for ``lex`` and ``config``, cached per thread on the lexicon."""
+    cache = _thread_cache(lex)
     key = (config, id(kernel))
     scanner = cache.get(key)
     if scanner is None:
@@ -662,8 +675,9 @@ def _href_kind_function(lex: Lexicon, kernel: Any) -> Any:
 
 
 def _annotator(lex: Lexicon, config: WidgetConfig, kernel: Any) -> Any:
-    """The compiled ``Annotator`` (the loop of ``_annotate``) for ``lex`` and ``config``, cached."""
-    cache = lex.scan_cache
+    """The compiled ``Annotator`` (the loop of ``_annotate``) for ``lex`` and ``config``, cached
+    per thread."""
+    cache = _thread_cache(lex)
     key = ("annotator", config, id(kernel))
     annotator = cache.get(key)
     if annotator is None:
@@ -686,9 +700,10 @@ def _annotate(doc: Document, lex: Lexicon, config: WidgetConfig, kernel: Any) ->
     memos = lex.scan_memo
     if kernel is not None:
         annotator = _annotator(lex, config, kernel)
-        memo = memos.get(annotator)
+        key = ("verdicts", config, id(kernel))  # shared by the threads' annotators
+        memo = memos.get(key)
         if memo is None:
-            memo = memos[annotator] = {}
+            memo = memos.setdefault(key, {})
         named = memos.get("token_markers")
         if named is None:
             named = memos["token_markers"] = {}
