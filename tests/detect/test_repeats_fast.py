@@ -126,3 +126,18 @@ def test_compiled_alignment_equals_difflib() -> None:
         b = [str(rng.randint(0, vocab)) for _ in range(rng.randint(0, 30))]
         expected = sum(m.size for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
         assert KERNEL.aligned(a, b) == expected == repeats._aligned_reference(a, b)
+
+
+@needs_kernel
+@given(st.lists(_texts(), min_size=1, max_size=6))
+def test_compiled_shingle_hashes_and_containment_equal_the_reference(texts) -> None:
+    from unboil.fingerprint.shingles import _xxh3_64, char_shingles, containment, shingle_set
+
+    title_key = comparison_key(texts[0])
+    known = KERNEL.shingle_hashes(title_key, _xxh3_64)
+    assert known == {s: _xxh3_64(s.encode("utf-8")) for s in char_shingles(title_key, 4)}
+    title_hashes = frozenset(known.values())
+    page = KERNEL.TokenPage([Block(index=i, text=t) for i, t in enumerate(texts)], [], comparison_key)
+    for i, text in enumerate(texts):
+        expected = containment(shingle_set(char_shingles(comparison_key(text), 4)), title_hashes)
+        assert page.containment(i, known, title_hashes, _xxh3_64) == expected

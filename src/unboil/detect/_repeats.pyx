@@ -340,6 +340,24 @@ def union_exact(list keys, list parent):
                 parent[ri] = rj
 
 
+def shingle_hashes(str key, xxh3):
+    """``{s: xxh3(s.encode("utf-8")) for s in char_shingles(key, 4)}`` for a folded key (single
+    spaces, no whitespace at either end, as ``comparison_key`` returns it)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(key), j
+    cdef dict out = {}
+    cdef object shingle
+    if n == 0:
+        return out
+    if n <= 4:
+        out[key] = xxh3(key.encode("utf-8"))
+        return out
+    for j in range(n - 3):
+        shingle = PyUnicode_Substring(key, j, j + 4)
+        if shingle not in out:
+            out[shingle] = xxh3(shingle.encode("utf-8"))
+    return out
+
+
 def write_groups(list signal_dicts, list parent):
     """Write repeat_group / repeat_size / repeat_first into each block's signals."""
     cdef Py_ssize_t n = PyList_GET_SIZE(signal_dicts), i, r, next_id = 0
@@ -517,7 +535,7 @@ cdef class TokenPage:
             self.title_ids[j] = <int32_t> <Py_ssize_t> title_ids[j]
             self.in_title[self.title_ids[j]] = 1
         self.generation = 0
-        self.strings = [None] * self.ntypes
+        self.strings = None  # token strings, made on demand by tokens()
 
     cdef int _rehash(self, Py_ssize_t size) except -1:
         cdef Py_ssize_t i, slot, mask = size - 1
@@ -604,15 +622,11 @@ cdef class TokenPage:
                     return t
             slot = (slot + 1) & mask
 
-    cdef int32_t _intern_ascii(self, const char* chars, Py_ssize_t length) except -1:
-        """``_intern`` for a run of ASCII bytes (the same hash, so both find the same type)."""
-        cdef uint64_t h = 1469598103934665603ULL
+    cdef int32_t _probe_ascii(self, const char* chars, Py_ssize_t length, uint64_t h) except -1:
+        """``_intern`` for a run of ASCII bytes whose hash (the same as ``_intern``'s) is known."""
         cdef Py_ssize_t i, slot, mask = self.table_size - 1
         cdef int32_t t
         cdef Py_UCS4* stored
-        for i in range(length):
-            h = (h ^ <uint64_t> <unsigned char> chars[i]) * 1099511628211ULL
-        h ^= h >> 31
         slot = <Py_ssize_t> (h & <uint64_t> mask)
         while True:
             t = self.table[slot]
@@ -739,41 +753,50 @@ cdef class TokenPage:
             free(hashes)
 
     cdef int _ascii(self, str text, char* buf) except -1:
-        """Intern the tokens of an ASCII text and store its key."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start, k = 0, first = self.nids
+        """Intern the tokens of an ASCII text and store its key, in one pass over the text.
+
+        Tokens are the runs of [a-z0-9_] of the lowered text; the key is its runs of [a-z0-9]
+        (a "_" ends one), one space apart.
+        """
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, start
         cdef const unsigned char* data = PyUnicode_1BYTE_DATA(text)
-        cdef unsigned char c
-        cdef bint underscore = False
-        for i in range(n):
+        cdef unsigned char c, lc
+        cdef uint64_t h
+        cdef Py_UCS4* key
+        cdef Py_ssize_t k = 0
+        cdef bint in_run = False
+        _grow(<void**> &self.kchars, &self.cap_kchars, self.nkchars + n, sizeof(Py_UCS4))
+        key = self.kchars + self.nkchars
+        while i < n:
             c = data[i]
-            buf[i] = <char> _lower(c)
-            underscore |= c == 95
-        i = 0
-        while i < n:
-            if _WORD[data[i]]:
-                start = i
-                while i < n and _WORD[data[i]]:
-                    i += 1
-                self._add(self._intern_ascii(buf + start, i - start))
-            else:
+            if not _WORD[c]:
+                in_run = False
                 i += 1
-        # the key: runs of [a-z0-9] one space apart (the tokens themselves when there is no "_")
-        k = 0
-        i = 0
-        while i < n:
-            if _ALNUM[data[i]]:
-                if k:
-                    buf[k] = 32
+                continue
+            start = i
+            h = 1469598103934665603ULL
+            while True:
+                lc = _lower(c)
+                buf[i] = <char> lc
+                h = (h ^ <uint64_t> lc) * 1099511628211ULL
+                if c == 95:
+                    in_run = False
+                else:
+                    if not in_run:
+                        if k:
+                            key[k] = 32
+                            k += 1
+                        in_run = True
+                    key[k] = lc
                     k += 1
-                while i < n and _ALNUM[data[i]]:
-                    buf[k] = buf[i]
-                    k += 1
-                    i += 1
-            else:
                 i += 1
-        _grow(<void**> &self.kchars, &self.cap_kchars, self.nkchars + k, sizeof(Py_UCS4))
-        for i in range(k):
-            self.kchars[self.nkchars + i] = <unsigned char> buf[i]
+                if i >= n:
+                    break
+                c = data[i]
+                if not _WORD[c]:
+                    break
+            h ^= h >> 31
+            self._add(self._probe_ascii(buf + start, i - start, h))
         self.nkchars += k
         return 0
 
@@ -864,6 +887,8 @@ cdef class TokenPage:
             raise IndexError(i)
         for k in range(self.starts[i], self.starts[i + 1]):
             t = self.ids[k]
+            if self.strings is None:
+                self.strings = [None] * self.ntypes
             s = self.strings[t]
             if s is None:
                 s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.chars + self.type_off[t],

@@ -261,7 +261,11 @@ def annotate_repeats(doc: Document, config: RepeatsConfig = RepeatsConfig()) -> 
             if title_shingles is None:
                 # the title's shingle hashes, kept by shingle: a title copy's shingles are
                 # mostly the title's, so most need no hashing of their own
-                title_hash = {s: _xxh3_64(s.encode("utf-8")) for s in char_shingles(comparison_key(title), 4)}
+                title_key = comparison_key(title)
+                if kernel is not None and title_key == " ".join(title_key.split()):
+                    title_hash = kernel.shingle_hashes(title_key, _xxh3_64)
+                else:
+                    title_hash = {s: _xxh3_64(s.encode("utf-8")) for s in char_shingles(title_key, 4)}
                 title_shingles = frozenset(title_hash.values())
             if title_shingles:
                 blocks[i].signals["title_containment"] = round(
