@@ -7,7 +7,7 @@ that need ``title_match`` ask for strings), and builds each block's ``comparison
 integers it runs the cheap title-overlap test of ``title_match`` and the fuzzy grouping: word
 bigrams are exact id pairs, sorted instead of hashed into dicts, and each candidate pair gets the
 reference's very checks, with difflib's alignment count computed by the same recursion.
-``union_exact`` and ``write_groups`` do the exact-key grouping and the group signals.
+``write_groups`` writes the group signals.
 """
 
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
@@ -43,12 +43,6 @@ _tables()
 
 cdef inline unsigned char _lower(unsigned char c):
     return c + 32 if 65 <= c <= 90 else c
-
-
-cdef inline str _ascii_str(const char* chars, Py_ssize_t size):
-    cdef str out = PyUnicode_New(size, 127)
-    memcpy(PyUnicode_1BYTE_DATA_W(out), chars, size)
-    return out
 
 
 ctypedef struct Entry:
@@ -315,29 +309,6 @@ cdef Py_ssize_t _root(list parent, Py_ssize_t i) except -1:
             return i
         parent[i] = parent[p]
         i = <Py_ssize_t> parent[p]
-
-
-def union_exact(list keys, list parent):
-    """Join blocks whose non-empty keys are equal into the first such block's group."""
-    cdef dict first = {}
-    cdef Py_ssize_t i, j, ri, rj
-    cdef object key, found
-    for i in range(PyList_GET_SIZE(keys)):
-        key = <object> PyList_GET_ITEM(keys, i)
-        if not key:
-            continue
-        found = first.get(key)
-        if found is None:
-            first[key] = i
-            continue
-        j = <Py_ssize_t> found
-        ri = _root(parent, j)
-        rj = _root(parent, i)
-        if ri != rj:
-            if ri < rj:
-                parent[rj] = ri
-            else:
-                parent[ri] = rj
 
 
 def shingle_hashes(str key, xxh3):
