@@ -387,3 +387,16 @@ def test_kernel_path_is_safe_from_threads(lexicon: Lexicon) -> None:
     finally:
         sys.setswitchinterval(interval)
     assert len(results) == 4 and all(r == expected for r in results.values())
+
+
+@needs_kernel
+def test_huge_texts_and_the_buffers_they_leave(lexicon: Lexicon) -> None:
+    """Texts past the kept-buffer size are scanned alike, and the next small text still is."""
+    scan = widgets._scanner(lexicon, DEFAULT_CONFIG, KERNEL)
+    for text in ("Share on Facebook. " * 8000, "Поделиться " + "x" * 100_000, "Share", "Читайте также: а"):
+        norm = fold(text)
+        assert scan(norm) == widgets._scan_folded(norm, lexicon, DEFAULT_CONFIG)
+    texts = ["Share on Facebook. " * 8000, "Share", "Related video", "x " * 70_000, "Facebook"]
+    pure, fast = both_paths(lambda: Document(blocks=[Block(index=i, text=t) for i, t in enumerate(texts)]),
+                            lexicon)
+    assert fast == pure

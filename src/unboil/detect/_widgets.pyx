@@ -34,6 +34,8 @@ cdef enum:
     SEP = 64     # lexicon_loader.LEAD_IN_SEPARATORS: a text without one opens no lead-in
 
 
+cdef Py_ssize_t _KEEP_CHARS = 1 << 16  # per-text buffers above this size are not kept
+
 cdef unsigned char _cls[0x110000]
 cdef object _classify = None
 
@@ -555,6 +557,22 @@ cdef class Scanner:
 
     cpdef tuple scan(self, str s):
         """The ``TextVerdict`` fields of folded text ``s``, as ``widgets._scan_folded`` gives them."""
+        cdef tuple fields = self._scan(s)
+        if self.cap > _KEEP_CHARS:  # a huge text: give its buffers back rather than keep them
+            self._release()
+        return fields
+
+    cdef void _release(self) noexcept:
+        free(self.starts)
+        free(self.ends)
+        free(self.wids)
+        free(self.mask)
+        self.starts = self.ends = NULL
+        self.wids = NULL
+        self.mask = NULL
+        self.cap = 0
+
+    cdef tuple _scan(self, str s):
         cdef Py_ssize_t n = len(s)
         self._reserve(n)
         cdef int kind = PyUnicode_KIND(s)
@@ -980,6 +998,10 @@ cdef class Annotator:
     cdef _Entry _entry(self, str text):
         cdef _Entry e = _Entry.__new__(_Entry)
         cdef tuple f = self.scanner.scan(self._fold(text))
+        if self.fold_cap > _KEEP_CHARS:  # a huge text: give the fold buffer back
+            free(self.fold_buf)
+            self.fold_buf = NULL
+            self.fold_cap = 0
         cdef double raw
         e.fields = f
         e.category = f[0]
