@@ -57,7 +57,7 @@ def _aeb_docs(limit: int) -> list[Document]:
     paths = sorted(AEB.glob("*.html.gz"))[:limit]
     if not paths:
         pytest.skip("AEB pages not available")
-    return [segment_html(gzip.open(p, "rb").read(), "") for p in paths]
+    return [segment_html(gzip.decompress(p.read_bytes()), "") for p in paths]
 
 
 def test_real_pages_get_the_reference_signals(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +131,12 @@ def test_compiled_alignment_equals_difflib() -> None:
 @needs_kernel
 @given(st.lists(_texts(), min_size=1, max_size=6))
 def test_compiled_shingle_hashes_and_containment_equal_the_reference(texts) -> None:
-    from unboil.fingerprint.shingles import _xxh3_64, char_shingles, containment, shingle_set
+    from unboil.fingerprint.shingles import (
+        _xxh3_64,
+        char_shingles,
+        containment,
+        shingle_set,
+    )
 
     title_key = comparison_key(texts[0])
     known = KERNEL.shingle_hashes(title_key, _xxh3_64)

@@ -61,7 +61,7 @@ def test_real_pages_decide_as_the_reference() -> None:
     )
     both = cleaner.rules.extend(extra)
     for path in paths:
-        doc = segment_html(gzip.open(path, "rb").read(), "https://www.example.com/a")
+        doc = segment_html(gzip.decompress(path.read_bytes()), "https://www.example.com/a")
         annotate_density(doc)
         annotate_widgets(doc, cleaner.lexicon)
         annotate_repeats(doc, cleaner.config.repeats)

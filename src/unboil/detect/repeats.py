@@ -11,13 +11,19 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 from unboil._compiled import compiled
 from unboil.document import Document
-from unboil.fingerprint.shingles import _xxh3_64, char_shingles, containment, shingle_set, tokenize
+from unboil.fingerprint.shingles import (
+    _xxh3_64,
+    char_shingles,
+    containment,
+    shingle_set,
+    tokenize,
+)
 from unboil.normalize import comparison_key
 
 

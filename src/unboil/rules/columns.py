@@ -17,7 +17,12 @@ from unboil._compiled import compiled
 from unboil.document import Block
 from unboil.rules import matchers as _m
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
-from unboil.rules.prefilter import MAX_TEXT, compile_prefilter, compile_union, prefilter_parts
+from unboil.rules.prefilter import (
+    MAX_TEXT,
+    compile_prefilter,
+    compile_union,
+    prefilter_parts,
+)
 
 #: positions (ascending) of the blocks a check still considers; None means every block
 Positions = list[int]
@@ -27,7 +32,7 @@ Selector = Callable[[Any, "Positions | None", "Page"], Positions]
 class Page:
     """Per-document columns and indexes for one ``decide`` call, built lazily and memoised."""
 
-    __slots__ = ("blocks", "n", "ctx", "signals", "memo")
+    __slots__ = ("blocks", "ctx", "memo", "n", "signals")
 
     def __init__(self, blocks: list[Block], ctx: MatchContext) -> None:
         self.blocks = blocks
@@ -256,7 +261,7 @@ class RegexCheck:
     set with the same flags, which one search per text answers for all of them when none match.
     """
 
-    __slots__ = ("pattern", "prefilter", "parts", "union")
+    __slots__ = ("parts", "pattern", "prefilter", "union")
 
     def __init__(self, pattern: Any) -> None:
         self.pattern = pattern

@@ -24,10 +24,24 @@ from typing import Any
 
 from unboil._compiled import compiled
 from unboil.document import DROP, KEEP, Block, Decision, Document
+from unboil.rules.columns import (
+    Page,
+    RegexCheck,
+    Selector,
+    pure,
+    selector,
+    share_prefilters,
+)
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
-from unboil.rules.columns import Page, RegexCheck, Selector, pure, selector, share_prefilters
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
-from unboil.rules.model import DROP_REPEATS, Rule, RuleError, RuleOverride, rule_label, suggest
+from unboil.rules.model import (
+    DROP_REPEATS,
+    Rule,
+    RuleError,
+    RuleOverride,
+    rule_label,
+    suggest,
+)
 
 log = logging.getLogger(__name__)
 

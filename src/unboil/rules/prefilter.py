@@ -151,7 +151,7 @@ def _sequence_prefix(
             inner = seq[i + 1 : close]
             if inner.startswith("?") and not inner.startswith("?:"):
                 break  # lookaround, named, atomic or flagged group: stop before it
-            body = inner[2:] if inner.startswith("?:") else inner
+            body = inner.removeprefix("?:")
             quant, k = _quantifier(seq, close + 1)
             parts: list[str] = []
             complete = True
@@ -203,7 +203,7 @@ def _sequence_prefix(
 
 def _branch_prefix(branch: str) -> str:
     """The safe prefix of one top-level branch (may be empty)."""
-    anchored = branch.startswith("^") or branch.startswith("\\A")
+    anchored = branch.startswith(("^", "\\A"))
     return _sequence_prefix(branch, anchored, (0, 0))[0]
 
 
