@@ -68,7 +68,7 @@ cdef inline unsigned char _class_of(Py_UCS4 c) except 0:
 cdef object _py_round = round
 
 
-cdef object _round4(double x):
+cdef double _round4(double x) except? -1.0:
     """``round(x, 4)`` exactly: the quick way unless ``x`` is within a hair of a tie."""
     cdef double y, f, frac
     if not (0.0 <= x <= 1e6):
@@ -441,6 +441,36 @@ cdef bint _same(str item, int kind, void *data, Py_ssize_t start, Py_ssize_t end
     return True
 
 
+@cython.no_gc
+@cython.final
+cdef class _Entry:
+    """A text's verdict fields (those of ``TextVerdict``) and its content score (0.45 x
+    coverage, rounded), judged once. Not tracked by the garbage collector: it holds only
+    strings, tuples of strings and floats."""
+    cdef object category, hits, score
+    cdef bint covered, lead_in, platform_only
+    cdef Py_ssize_t strength, words
+    cdef double coverage
+
+    cdef tuple fields(self):
+        return (self.category, self.covered, self.strength, self.coverage, self.words, self.hits,
+                self.lead_in, self.platform_only)
+
+
+cdef inline int _fill(_Entry e, object category, bint covered, Py_ssize_t strength,
+                      double coverage, Py_ssize_t words, object hits, bint lead_in,
+                      bint platform_only) except -1:
+    e.category = category
+    e.covered = covered
+    e.strength = strength
+    e.coverage = coverage
+    e.words = words
+    e.hits = hits
+    e.lead_in = lead_in
+    e.platform_only = platform_only
+    return 0
+
+
 cdef class Scanner:
     """The lexicon and thresholds prepared for ``scan``; build one per (lexicon, config)."""
 
@@ -557,10 +587,16 @@ cdef class Scanner:
 
     cpdef tuple scan(self, str s):
         """The ``TextVerdict`` fields of folded text ``s``, as ``widgets._scan_folded`` gives them."""
-        cdef tuple fields = self._scan(s)
+        cdef _Entry e = _Entry.__new__(_Entry)
+        self.scan_into(s, e)
+        return e.fields()
+
+    cdef int scan_into(self, str s, _Entry e) except -1:
+        """``scan`` writing the fields into ``e`` (no tuple is built)."""
+        self._scan(s, e)
         if self.cap > _KEEP_CHARS:  # a huge text: give its buffers back rather than keep them
             self._release()
-        return fields
+        return 0
 
     cdef void _release(self) noexcept:
         free(self.starts)
@@ -572,7 +608,7 @@ cdef class Scanner:
         self.mask = NULL
         self.cap = 0
 
-    cdef tuple _scan(self, str s):
+    cdef int _scan(self, str s, _Entry e) except -1:
         cdef Py_ssize_t n = len(s)
         self._reserve(n)
         cdef int kind = PyUnicode_KIND(s)
@@ -679,11 +715,11 @@ cdef class Scanner:
         table = self.table
         if words > self.max_words:
             if not found:
-                return ("", False, 0, 0.0, words, (), False, False)
+                return _fill(e, "", False, 0, 0.0, words, (), False, False)
             hits = set()
             for _, _, key in found:
                 hits.update(table[key][0])
-            return ("", False, 0, 0.0, words, self._ordered(hits), False, False)
+            return _fill(e, "", False, 0, 0.0, words, self._ordered(hits), False, False)
 
         memset(mask, 0, n + 1)
         # urls and handles: a match needs "@", "www.", "://" or ".xx/" (skip_re's alternatives)
@@ -700,9 +736,9 @@ cdef class Scanner:
             else:  # nothing masked: the letter runs seen above are the residue's
                 left = total - filler_letters
             lead = has_sep and self._lead(s, n, words, ntok)
-            return ("related" if lead else "", False, 0,
-                    _round4(1.0 - (<double> left) / total) if total else 0.0,
-                    words, (), lead, False)
+            return _fill(e, "related" if lead else "", False, 0,
+                         _round4(1.0 - (<double> left) / total) if total else 0.0,
+                         words, (), lead, False)
 
         hits = set()
         weights = dict.fromkeys(self.categories, 0)
@@ -746,8 +782,8 @@ cdef class Scanner:
         lead = (not is_covered) and has_sep and self._lead(s, n, words, ntok)
         if lead:
             category = "related"
-        return (category, is_covered, strength, _round4(coverage), words,
-                self._ordered(hits), lead, is_covered and not any(weights.values()))
+        return _fill(e, category, is_covered, strength, _round4(coverage), words,
+                     self._ordered(hits), lead, is_covered and not any(weights.values()))
 
     cdef bint _lead(self, str s, Py_ssize_t n, Py_ssize_t words, Py_ssize_t ntok) except -1:
         """Whether ``s`` opens with a lead-in; the regex runs only when the first token (or, for
@@ -907,15 +943,6 @@ cdef object _F08 = 0.8
 cdef object _F07 = 0.7
 
 
-@cython.no_gc
-@cython.final
-cdef class _Entry:
-    """A text's verdict fields and its content score (0.45 x coverage, rounded), judged once."""
-    cdef tuple fields
-    cdef object category, hits, score
-    cdef bint covered, lead_in, platform_only
-    cdef Py_ssize_t strength, words
-    cdef double coverage
 
 
 cdef struct _Out:
@@ -997,21 +1024,12 @@ cdef class Annotator:
 
     cdef _Entry _entry(self, str text):
         cdef _Entry e = _Entry.__new__(_Entry)
-        cdef tuple f = self.scanner.scan(self._fold(text))
+        self.scanner.scan_into(self._fold(text), e)
         if self.fold_cap > _KEEP_CHARS:  # a huge text: give the fold buffer back
             free(self.fold_buf)
             self.fold_buf = NULL
             self.fold_cap = 0
         cdef double raw
-        e.fields = f
-        e.category = f[0]
-        e.covered = f[1]
-        e.strength = f[2]
-        e.coverage = f[3]
-        e.words = f[4]
-        e.hits = f[5]
-        e.lead_in = f[6]
-        e.platform_only = f[7]
         raw = 0.45 * e.coverage  # round(min(1.0, max(0.0, score)), 4) as the Python twin writes it
         raw = raw if raw > 0.0 else 0.0
         raw = raw if raw < 1.0 else 1.0
