@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 
 from unboil._compiled import compiled
 from unboil.detect import widgets
-from unboil.detect.lexicon_loader import _FOLD_TABLE, FOLD_CHARS, Lexicon, fold, load_lexicon
+from unboil.detect.lexicon_loader import (
+    _FOLD_TABLE,
+    FOLD_CHARS,
+    Lexicon,
+    fold,
+    load_lexicon,
+)
 from unboil.detect.widgets import DEFAULT_CONFIG, WidgetConfig
 from unboil.document import Block, Document, Link
 
@@ -181,7 +187,7 @@ def test_kernel_scan_equals_the_reference_scan(text: str, config: WidgetConfig) 
 
 @needs_kernel
 def test_kernel_scan_equals_the_reference_on_the_case_file(lexicon: Lexicon) -> None:
-    from tests.detect.test_widgets import CASES  # noqa: PLC0415 - reuse the curated cases
+    from tests.detect.test_widgets import CASES
 
     texts = [c["text"] for group in CASES.values() for c in group if "text" in c]
     texts += [t for group in CASES.values() for c in group for t in c.get("texts", [])]
@@ -206,7 +212,7 @@ def test_href_shortcuts_equal_the_plain_href_kind(href: str) -> None:
 
 @needs_kernel
 def test_href_shortcuts_on_every_link_of_the_real_pages(lexicon: Lexicon) -> None:
-    from unboil.segment.html import segment_html  # noqa: PLC0415
+    from unboil.segment.html import segment_html
 
     pages = _real_pages()
     if not pages:
@@ -215,7 +221,7 @@ def test_href_shortcuts_on_every_link_of_the_real_pages(lexicon: Lexicon) -> Non
     plan = widgets._href_plan(lexicon, KERNEL)
     kinds = set()
     for path in pages[:60]:
-        data = gzip.open(path, "rb").read() if path.suffix == ".gz" else path.read_bytes()
+        data = _read_page(path)
         for href in {link.href for block in segment_html(data, "").blocks for link in block.links}:
             plain = widgets._href_kind(href, lexicon)
             kinds.add(plain)
@@ -320,6 +326,13 @@ def test_kernel_annotate_equals_the_pure_path(specs: list[dict]) -> None:
     assert signals(again) == pure
 
 
+def _read_page(path: Path) -> bytes:
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as fh:
+            return fh.read()
+    return path.read_bytes()
+
+
 def _real_pages() -> list[Path]:
     pages = sorted(AEB_HTML.glob("*.html.gz")) if AEB_HTML.is_dir() else []
     return pages + sorted(LOCAL_HTML.glob("*.html"))
@@ -328,14 +341,14 @@ def _real_pages() -> list[Path]:
 @needs_kernel
 @pytest.mark.parametrize("config", [DEFAULT_CONFIG, WidgetConfig(max_words=8, min_link_density=0.2)])
 def test_kernel_annotate_equals_the_pure_path_on_real_pages(lexicon: Lexicon, config: WidgetConfig) -> None:
-    from unboil.segment.html import segment_html  # noqa: PLC0415
+    from unboil.segment.html import segment_html
 
     pages = _real_pages()
     if not pages:
         pytest.skip("no real pages found")
     for path in pages:
-        data = gzip.open(path, "rb").read() if path.suffix == ".gz" else path.read_bytes()
-        pure, fast = both_paths(lambda: segment_html(data, ""), lexicon, config)
+        data = _read_page(path)
+        pure, fast = both_paths(lambda data=data: segment_html(data, ""), lexicon, config)
         assert fast == pure, path.name
 
 
@@ -355,12 +368,12 @@ def test_kernel_path_is_safe_from_threads(lexicon: Lexicon) -> None:
     import sys
     import threading
 
-    from unboil.segment.html import segment_html  # noqa: PLC0415
+    from unboil.segment.html import segment_html
 
     pages = _real_pages()[:12]
     if not pages:
         pytest.skip("no real pages found")
-    datas = [gzip.open(p, "rb").read() if p.suffix == ".gz" else p.read_bytes() for p in pages]
+    datas = [_read_page(p) for p in pages]
     expected = []
     for data in datas:
         doc = segment_html(data, "")

@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 import regex
 
 try:  # the parser of the standard engine, used to find the strings a share endpoint needs
-    import re._constants as _sre_constants
-    import re._parser as _sre_parser
+    import re._constants as _sre_constants  # type: ignore[import-not-found]
+    import re._parser as _sre_parser  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants
     import sre_parse as _sre_parser
@@ -37,8 +37,8 @@ except ImportError:  # pragma: no cover - Python 3.10
 from unboil._compiled import compiled
 from unboil.detect.lexicon_loader import (
     ALPHA,
-    FOLD_STRINGS,
     CATEGORIES,
+    FOLD_STRINGS,
     LEAD_IN_SEPARATORS,
     PLATFORM,
     UNBOUNDED,
@@ -363,19 +363,17 @@ def _href_filter(lex: Lexicon, kernel: Any) -> Any:
     key = ("href", id(kernel))
     if key in cache:
         return cache[key]
-    literals: set[str] | None = set(lex.host_platforms)
-    if not isinstance(lex.endpoint_matcher, re.Pattern):
-        literals = None
-    else:
-        for pattern in lex.share_endpoints:
-            factors = _required_strings(pattern)
-            if factors is None or min(map(len, factors), default=0) < 2:
-                literals = None
-                break
-            literals.update(factors)
-    if literals is not None and min(map(len, literals), default=0) < 2:
-        literals = None
-    cache[key] = None if literals is None else kernel.LiteralFilter(sorted(literals))
+    literals = set(lex.host_platforms)
+    usable = isinstance(lex.endpoint_matcher, re.Pattern)
+    for pattern in lex.share_endpoints if usable else ():
+        factors = _required_strings(pattern)
+        if factors is None or min(map(len, factors), default=0) < 2:
+            usable = False
+            break
+        literals.update(factors)
+    if min(map(len, literals), default=0) < 2:
+        usable = False
+    cache[key] = kernel.LiteralFilter(sorted(literals)) if usable else None
     return cache[key]
 
 
@@ -641,9 +639,9 @@ def _markers_of(tokens: tuple[str, ...], lex: Lexicon, known: set[str],
     if named.keys().isdisjoint(tokens):
         return ""
     for token in tokens:
-        category = named.get(token)
-        if category:
-            return category
+        found = named.get(token)
+        if found:
+            return found
     return ""
 
 
