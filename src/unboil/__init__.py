@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 
+from unboil._compiled import speedups
 from unboil.cleaner import Cleaner, CleanerConfig, default_cleaner
 from unboil.document import Block, CleanResult, Decision, Document, Link
 from unboil.errors import DocumentTooLarge, InputError, UnboilError
@@ -78,6 +79,7 @@ __all__ = [
     "clean_html",
     "clean_record",
     "clean_records",
+    "speedups",
     "find_duplicates",
     "signatures",
     "__version__",

@@ -13,13 +13,30 @@ from unboil import __version__
 VERBS = ("clean", "explain", "rules", "dedup", "learn")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version, and how many compiled speed-ups are in use (checked only here)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from unboil._compiled import speedups
+
+        built = speedups()
+        missing = [name for name, ok in built.items() if not ok]
+        line = f"unboil {__version__} (compiled speed-ups: {len(built) - len(missing)} of {len(built)}"
+        line += f"; pure Python for {', '.join(missing)})" if missing else ")"
+        print(line)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every verb whose module is present."""
     parser = argparse.ArgumentParser(
         prog="unboil",
         description="Strip boilerplate, repeated titles, share widgets and duplicates from crawled pages.",
     )
-    parser.add_argument("--version", action="version", version=f"unboil {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and which speed-ups are compiled")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     sub.required = True
