@@ -27,7 +27,21 @@ def add_parser(sub: Any) -> None:
                    help="write error records here instead of into the output")
     p.add_argument("--keep-html", action="store_true", help="keep the raw html key in output records")
     p.add_argument("--stats", action="store_true", help="print how many blocks each rule removed (stderr)")
+    p.add_argument("-j", "--workers", type=_workers, default=1, metavar="N",
+                   help="clean on N processes (0: one per core); output keeps the input order (default 1)")
     p.set_defaults(func=run)
+
+
+def _workers(value: str) -> int:
+    import os
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (one per core) or more, got {n}")
+    return n or os.cpu_count() or 1
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -40,33 +54,57 @@ def _output_format(args: argparse.Namespace) -> str:
     return "text" if single_doc else "jsonl"
 
 
-def run(args: argparse.Namespace) -> int:
+# The cleaner and keys of this process: set once, here or in each worker, by _start.
+_STATE: dict[str, Any] = {}
+
+
+def _start(args: argparse.Namespace, cleaner: Any = None) -> None:
+    _STATE["cleaner"] = cleaner if cleaner is not None else make_cleaner(args)
+    _STATE["keys"] = record_keys(args)
+    _STATE["keep_html"] = args.keep_html
+
+
+def _clean_item(item: Any) -> tuple[Any, Any, str]:
+    """(item, cleaned record or None, error message): what one input becomes, in any process."""
     from unboil.records import clean_record
 
-    cleaner = make_cleaner(args)
+    if not hasattr(item, "record"):  # an ErrorItem from the reader
+        return item, None, item.reason
+    keys = _STATE["keys"]
+    try:
+        out = clean_record(item.record, cleaner=_STATE["cleaner"], keys=keys)
+    except (InputError, ValueError) as exc:
+        return item, None, str(exc)
+    if not _STATE["keep_html"]:
+        out.pop(keys.html, None)
+    return item, out, ""
+
+
+def run(args: argparse.Namespace) -> int:
+    from unboil.parallel import map_ordered
+
+    cleaner = make_cleaner(args)  # a bad rule file or site model stops here, before any worker starts
     keys = record_keys(args)
     fmt = _output_format(args)
     removed: Counter[str] = Counter()
     seen = cleaned = errors = 0
 
     with _open_sink(args, fmt) as sink:
-        for item in _progress(read_items(args)):
+        start_args = (args,) if args.workers > 1 else (args, cleaner)
+        results = map_ordered(_clean_item, read_items(args), args.workers, initializer=_start,
+                              initargs=start_args)
+        for item, out, problem in _progress(results):
             seen += 1
-            if not hasattr(item, "record"):  # an ErrorItem from the reader
+            if out is None:
                 errors += 1
-                sink.error(item.id, item.reason, source=item.source, position=item.position)
-                continue
-            try:
-                out = clean_record(item.record, cleaner=cleaner, keys=keys)
-            except (InputError, ValueError) as exc:
-                errors += 1
-                rid = str(item.record.get(keys.id, ""))
-                sink.error(rid, str(exc), source=item.source, position=item.position)
+                if hasattr(item, "record"):
+                    rid = str(item.record.get(keys.id, ""))
+                else:
+                    rid = item.id
+                sink.error(rid, problem, source=item.source, position=item.position)
                 continue
             cleaned += 1
             removed.update(out[keys.metadata]["unboil"]["removed"])
-            if not args.keep_html:
-                out.pop(keys.html, None)
             sink.write(out, keys)
 
     print(f"unboil clean: {seen} in, {cleaned} cleaned, {errors} errors", file=sys.stderr)
