@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from unboil.document import CleanResult
+from unboil.document import CleanResult, Decision
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -18,6 +18,21 @@ h1{font-size:1.2rem}.meta{color:#666;font-size:.85rem}
 .i{font:11px monospace;color:#aaa;margin-right:.5rem}.tag{font:11px monospace;color:#69c;margin-right:.5rem}
 table{border-collapse:collapse;font-size:.85rem}td{padding:0 .6rem}
 """
+
+
+def matched_note(result: CleanResult, decision: Decision) -> str:
+    """What the rules that matched but did not decide mean for this block ("" when there are none).
+
+    A block kept by default despite matching rules is the first of a repeat group: drop_repeats
+    rules match every member but drop only the later ones.
+    """
+    others = [m for m in decision.matched if m != decision.rule]
+    if not others:
+        return ""
+    block = result.blocks[decision.index]
+    if not decision.dropped and not decision.rule and block.signals.get("repeat_first") is True:
+        return f"first of its repeat group, kept (later copies dropped by: {', '.join(others)})"
+    return f"also matched: {', '.join(others)}"
 
 
 def render_report(results: Sequence[tuple[str, CleanResult]], *, title: str = "unboil explain") -> str:
@@ -47,8 +62,8 @@ def _render_one(name: str, result: CleanResult) -> str:
         block = result.blocks[d.index]
         text = html.escape(block.text).replace("\n", "<br>")
         label = f"<span class='rule'>{html.escape(d.rule)}</span>" if d.dropped else ""
-        others = [m for m in d.matched if m != d.rule]
-        also = f"<span class='also'>also: {html.escape(', '.join(others))}</span>" if others else ""
+        note = matched_note(result, d)
+        also = f"<span class='also'>{html.escape(note)}</span>" if note else ""
         tag = f"<span class='tag'>{html.escape(block.tag)}</span>" if block.tag != "p" or block.path else ""
         body = f"<del class='t'>{text}</del>" if d.dropped else f"<span class='t'>{text}</span>"
         cls = "b drop" if d.dropped else "b"

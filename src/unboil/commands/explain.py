@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from unboil.commands.common import add_input_options, add_rule_options, make_cleaner, read_items, record_keys
 from unboil.document import CleanResult
+from unboil.report import matched_note
 from unboil.errors import InputError
 
 
@@ -83,9 +84,9 @@ def render_explanation(result: CleanResult, name: str, out: TextIO, *, color: bo
         verdict = "DROP" if d.dropped else "keep"
         line = f"{d.index:4d}  {verdict}  {d.rule:<{rule_w}}  {text}"
         out.write((paint(_RED, line) if d.dropped else line) + "\n")
-        others = [m for m in d.matched if m != d.rule]
-        if others:
-            out.write(paint(_DIM, f"{'':12}also matched: {', '.join(others)}") + "\n")
+        note = matched_note(result, d)
+        if note:
+            out.write(paint(_DIM, f"{'':12}{note}") + "\n")
     removed = result.removed_by_rule()
     summary = ", ".join(f"{rule} {n}" for rule, n in sorted(removed.items(), key=lambda kv: -kv[1]))
     kept = len(result.blocks) - sum(removed.values())
