@@ -52,3 +52,34 @@ def test_unreachable_server_is_named():
     idx = NearDupIndex(storage="redis://127.0.0.1:1/0")
     with pytest.raises(ConnectionError, match="127.0.0.1:1"):
         idx.add("a", "some text here to index")
+
+
+def _writer(url, ns, prefix, texts, barrier, results):
+    """Add ``texts`` one at a time, each step started at the same moment as the other writer's."""
+    idx = NearDupIndex(storage=url, namespace=ns)
+    out = []
+    for i, text in enumerate(texts):
+        barrier.wait(timeout=30)
+        out.append(idx.add(f"{prefix}{i}", text))
+    results.put((prefix, out))
+
+
+def test_two_writers_adding_the_same_page_at_once_keep_it_once(redis_server, real_texts):
+    """Lookup and insert are one step under the namespace lock: of two simultaneous adds of the
+    same new page, exactly one is new and the other names it as its duplicate."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    texts = real_texts[100:140]
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    writers = [ctx.Process(target=_writer, args=(redis_server.url, "test-race", p, texts, barrier, results))
+               for p in ("a", "b")]
+    for w in writers:
+        w.start()
+    got = dict(results.get(timeout=120) for _ in writers)
+    for w in writers:
+        w.join(timeout=30)
+    assert all(w.exitcode == 0 for w in writers)
+    for i, (a, b) in enumerate(zip(got["a"], got["b"])):
+        assert (a, b) in ((None, f"a{i}"), (f"b{i}", None)), (i, a, b)
+    assert len(NearDupIndex(storage=redis_server.url, namespace="test-race")) == 2 * len(texts)

@@ -3,6 +3,7 @@ earlier page each one copies; in memory, saved to a file, or shared through Redi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Hashable, Sequence
@@ -37,6 +38,14 @@ class MemoryStore:
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self.position
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to lock: an in-memory index belongs to one process."""
+        return contextlib.nullcontext()
+
+    def present(self, keys: Sequence[Hashable]) -> list[Hashable]:
+        """The keys among ``keys`` that are already indexed."""
+        return [k for k in keys if k in self.position]
 
     def lookup(self, digests: Sequence[bytes], bands: np.ndarray) -> list[tuple[Hashable | None, list[Hashable]]]:
         """For each document: the key with its exact digest (or None) and its LSH candidates."""
@@ -148,11 +157,17 @@ class NearDupIndex:
             raise KeyError("add_many got the same key twice")
         for k in keys:
             encode_key(k)
-            if k in self.store:
-                raise KeyError(f"key {k!r} is already in the index")
         sigs = signatures(texts, config=self.minhash)
         digests = [b"" if not t or t.isspace() else exact_digest(t) for t in texts]
         bands = self._bands(sigs)
+        with self.store.writing():  # shared stores: no other writer between lookup and insert
+            taken = self.store.present(keys)
+            if taken:
+                raise KeyError(f"key {taken[0]!r} is already in the index")
+            return self._add_found(keys, digests, sigs, bands)
+
+    def _add_found(self, keys: Sequence[Hashable], digests: list[bytes], sigs: np.ndarray,
+                   bands: np.ndarray) -> list[tuple[Hashable | None, float]]:
         found = self.store.lookup(digests, bands)
         batch_exact: dict[bytes, int] = {}
         batch_buckets: dict[int, list[int]] = {}

@@ -5,7 +5,9 @@ Layout under a namespace ``ns`` (all plain Redis types, readable with ``redis-cl
 * ``ns:meta``  hash: the parameters the index was built with, checked on every connect;
 * ``ns:sig``   hash: key (JSON) -> signature bytes (uint32 little endian);
 * ``ns:exact`` hash: exact digest -> key (JSON), first writer wins;
-* ``ns:b:<band key hex>`` set: keys (JSON) whose signature has that band key.
+* ``ns:b:<band key hex>`` set: keys (JSON) whose signature has that band key;
+* ``ns:lock``  a short-lived lock held while one writer looks up and inserts a batch, so two
+  processes adding the same new page at once cannot both keep it.
 
 With ``appendonly yes`` (or RDB snapshots) on the server, the index survives a restart.
 """
@@ -13,12 +15,16 @@ With ``appendonly yes`` (or RDB snapshots) on the server, the index survives a r
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Sequence
+import logging
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 __all__ = ["RedisStore", "is_redis_url"]
+
+log = logging.getLogger(__name__)
 
 _SCHEMES = ("redis://", "rediss://", "unix://")
 
@@ -35,12 +41,21 @@ def encode_key(key: Hashable) -> str:
     return json.dumps(key)
 
 
+#: A writer that dies holding the lock frees it after this many seconds.
+LOCK_TIMEOUT = 120.0
+#: How long a writer waits for the lock before giving up with an error.
+LOCK_WAIT = 600.0
+
+
 class RedisStore:
     """Band buckets, signatures and exact digests of a near-duplicate index, in Redis."""
 
-    def __init__(self, url: str, meta: dict[str, Any], namespace: str = "unboil") -> None:
+    def __init__(self, url: str, meta: dict[str, Any], namespace: str = "unboil",
+                 lock_timeout: float = LOCK_TIMEOUT, lock_wait: float = LOCK_WAIT) -> None:
         self.url = url
         self.namespace = namespace
+        self.lock_timeout = lock_timeout
+        self.lock_wait = lock_wait
         self.meta = {k: json.dumps(v) for k, v in meta.items()}
         self._client = None
 
@@ -72,7 +87,26 @@ class RedisStore:
         return f"{self.namespace}:{part}"
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self.url, "namespace": self.namespace, "meta": self.meta, "_client": None}
+        return {"url": self.url, "namespace": self.namespace, "meta": self.meta, "_client": None,
+                "lock_timeout": self.lock_timeout, "lock_wait": self.lock_wait}
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the namespace's write lock: a batch's lookup and insert then happen as one step."""
+        lock = self.client.lock(self._k("lock"), timeout=self.lock_timeout, blocking_timeout=self.lock_wait)
+        if not lock.acquire():
+            raise TimeoutError(
+                f"Redis index {self.url} namespace {self.namespace!r}: another writer held the lock "
+                f"for over {self.lock_wait:.0f} s"
+            )
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except Exception as err:  # noqa: BLE001 - an expired lock is a warning, not a lost batch
+                log.warning("Redis index %s: the write lock had expired before release (%s); raise "
+                            "lock_timeout if batches take this long", self.url, err)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -82,6 +116,13 @@ class RedisStore:
 
     def __contains__(self, key: Hashable) -> bool:
         return bool(self.client.hexists(self._k("sig"), encode_key(key)))
+
+    def present(self, keys: Sequence[Hashable]) -> list[Hashable]:
+        """The keys among ``keys`` that are already indexed (one round trip)."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.hexists(self._k("sig"), encode_key(key))
+        return [key for key, hit in zip(keys, pipe.execute()) if hit]
 
     def lookup(self, digests: Sequence[bytes], bands: np.ndarray) -> list[tuple[Hashable | None, list[Hashable]]]:
         """For each document: the key with its exact digest (or None) and its LSH candidates."""
