@@ -10,7 +10,7 @@ from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.object cimport PyObject
 from cpython.set cimport PySet_Contains
 from cpython.unicode cimport Py_UNICODE_ISALNUM
-from libc.math cimport fabs, floor, nearbyint
+from libc.math cimport fabs, floor, nearbyint, sqrt
 from libc.stdlib cimport free, realloc
 from libc.string cimport strcmp
 
@@ -544,28 +544,6 @@ def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const doub
         X[i, c_rep] = 1.0 if (sig.get("repeat_size") or 1) > 1 else 0.0
         X[i, c_rt] = 1.0 if sig.get("repeat_of_title") else 0.0
         X[i, c_title] = 1.0 if sig.get("is_title") else 0.0
-        i += 1
-
-
-def write_content(list blocks, list markup, const double[::1] stop_ratio, object overlap,
-                  const double[::1] score, double threshold):
-    """annotate_content's last loop: the per-block signals from the computed columns."""
-    cdef Py_ssize_t i = 0
-    cdef const double[::1] ov
-    cdef bint has_overlap = overlap is not None
-    cdef dict sig
-    cdef double s
-    if has_overlap:
-        ov = overlap
-    for b in blocks:
-        sig = b.signals
-        sig["markup"] = markup[i]
-        sig["stopword_ratio"] = round4(stop_ratio[i])
-        if has_overlap:
-            sig["jsonld_overlap"] = round4(ov[i])
-        s = score[i]
-        sig["content_score"] = round4(s)
-        sig["in_main"] = s >= threshold
         i += 1
 
 
@@ -1221,3 +1199,123 @@ def region_containers(double[:, ::1] R, const double[::1] p1, const double[::1] 
             R[i, 14] = comment_words / total if total else 0.0
     finally:
         free(buf)
+
+
+# ---------------------------------------------------------------- scoring without small numpy calls
+# The model's matrix products, exp and log stay in numpy (their values are BLAS's and numpy's own);
+# everything between them is done here with the same IEEE operations in the same order.
+
+def neg_clip(double[::1] z, double bias):
+    """``z <- -min(max(z + bias, -30), 30)``: the argument content._sigmoid hands to np.exp."""
+    cdef Py_ssize_t i
+    cdef double t
+    for i in range(z.shape[0]):
+        t = z[i] + bias
+        if t < -30.0:
+            t = -30.0
+        if t > 30.0:
+            t = 30.0
+        z[i] = -t
+
+
+def stage1_finish(const double[::1] e, double[::1] p1, double[::1] q):
+    """From ``e = exp(-z)``: the stage-1 scores ``p1 = 1 / (1 + e)`` and, for np.log, the odds of
+    the scores clipped to [1e-6, 1 - 1e-6] (content.region_features' first column)."""
+    cdef Py_ssize_t i
+    cdef double p, c
+    cdef double hi = 1 - 1e-6
+    for i in range(e.shape[0]):
+        p = 1.0 / (1.0 + e[i])
+        p1[i] = p
+        c = p if p > 1e-6 else 1e-6
+        if c > hi:
+            c = hi
+        q[i] = c / (1 - c)
+
+
+def region_page(double[:, ::1] R, const double[::1] logodds, const double[::1] p1,
+                const double[::1] words, const Py_ssize_t[::1] group, double margin,
+                const Py_ssize_t[::1] block_node, const Py_ssize_t[::1] parent,
+                const Py_ssize_t[::1] order, const Py_ssize_t[::1] length, list nodes,
+                const long long[::1] found, long long comments_bit, const double[:, ::1] X,
+                Py_ssize_t c_tag_p, Py_ssize_t c_link):
+    """Columns 0-14 of content.region_features (``logodds``: np.log of stage1_finish's odds),
+    then ``page_sums``: one call for what took several."""
+    cdef Py_ssize_t i
+    for i in range(R.shape[0]):
+        R[i, 0] = logodds[i]
+    region_basic(R, p1, words, group)
+    region_containers(R, p1, words, margin, block_node, parent, order, length, nodes, found,
+                      comments_bit)
+    return page_sums(p1, words, X, c_tag_p, c_link)
+
+
+def page_type(double[:, ::1] R, const double[:, ::1] X, double p_article,
+              const Py_ssize_t[::1] art_cols):
+    """content.add_page_type: the page-type columns 15 onwards of the region matrix."""
+    cdef Py_ssize_t i, k, na = art_cols.shape[0]
+    for i in range(R.shape[0]):
+        R[i, 15] = p_article
+        R[i, 16] = p_article * R[i, 0]
+        R[i, 17] = p_article * R[i, 6]
+        R[i, 18] = p_article * R[i, 10]
+        for k in range(na):
+            R[i, 19 + k] = p_article * X[i, art_cols[k]]
+
+
+def bias_relu(double[:, ::1] H, const double[::1] bias):
+    """``H <- max(H + bias, 0)`` row by row (Layer.logit's hidden layer after its product)."""
+    cdef Py_ssize_t i, j, m = H.shape[1]
+    cdef double t
+    for i in range(H.shape[0]):
+        for j in range(m):
+            t = H[i, j] + bias[j]
+            H[i, j] = t if t > 0.0 else 0.0
+
+
+def page_columns(double[:, ::1] X, const double[::1] words, object overlap, Py_ssize_t c_jp,
+                 Py_ssize_t c_jo, Py_ssize_t c_lpw, Py_ssize_t c_share,
+                 const double[::1] log1p, object log1p_slow):
+    """The page-wide columns of features.page_features: JSON-LD flag and overlap, log of the
+    page's words and each block's share (whole-number word sums, exact in any order)."""
+    cdef Py_ssize_t i, n = X.shape[0], k
+    cdef double total = 0.0, lt
+    cdef const double[::1] ov
+    for i in range(n):
+        total += words[i]
+    if overlap is not None:
+        ov = overlap
+        for i in range(n):
+            X[i, c_jp] = 1.0
+            X[i, c_jo] = ov[i]
+    k = <Py_ssize_t>total
+    lt = log1p[k] if (k < log1p.shape[0] and <double>k == total) else log1p_slow(total)
+    for i in range(n):
+        X[i, c_lpw] = lt
+    if total:
+        for i in range(n):
+            X[i, c_share] = sqrt(words[i] / total)
+
+
+def write_scores(list blocks, list markup, const double[::1] stop_ratio, object overlap,
+                 const double[::1] e, double threshold, double[::1] score):
+    """write_content from ``e = exp(-z)`` of the region scorer: each score ``1 / (1 + e)`` is kept
+    in ``score`` and written with the other per-block signals."""
+    cdef Py_ssize_t i = 0
+    cdef const double[::1] ov
+    cdef bint has_overlap = overlap is not None
+    cdef dict sig
+    cdef double s
+    if has_overlap:
+        ov = overlap
+    for b in blocks:
+        sig = b.signals
+        sig["markup"] = markup[i]
+        sig["stopword_ratio"] = round4(stop_ratio[i])
+        if has_overlap:
+            sig["jsonld_overlap"] = round4(ov[i])
+        s = 1.0 / (1.0 + e[i])
+        score[i] = s
+        sig["content_score"] = round4(s)
+        sig["in_main"] = s >= threshold
+        i += 1

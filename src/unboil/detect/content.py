@@ -31,7 +31,7 @@ import numpy as np
 
 from unboil.detect.density import content_kernel
 from unboil.detect.features import COLUMNS as _COL
-from unboil.detect.features import FEATURES, PageFeatures, page_features
+from unboil.detect.features import FEATURES, PageFeatures, _log1p_table, page_features
 from unboil.document import Document
 
 __all__ = ["ContentModel", "PAGE_FEATURES", "REGION_FEATURES", "annotate_content", "load_model", "region_features"]
@@ -222,23 +222,6 @@ def region_features(doc: Document, feats: PageFeatures, p1: np.ndarray, margin: 
     return R
 
 
-def _region_features_compiled(feats: PageFeatures, p1: np.ndarray, margin: float,
-                              kernel: Any) -> np.ndarray:
-    """``region_features`` over the path tree the compiled features built (same columns)."""
-    page = feats.page
-    n = len(p1)
-    R = np.zeros((n, len(REGION_FEATURES)))
-    if n == 0:
-        return R
-    clipped = np.minimum(np.maximum(p1, 1e-6), 1 - 1e-6)  # np.clip without its wrapper
-    R[:, 0] = np.log(clipped / (1 - clipped))
-    kernel.region_basic(R, p1, feats.words, page.group)
-    kernel.region_containers(R, p1, feats.words, float(margin), page.block_node, page.parent,
-                             page.order, page.length, page.nodes, page.found,
-                             page.bits.bit.get("comments", 0))
-    return R
-
-
 def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
                 R: np.ndarray) -> np.ndarray:
     """The page-level columns (PAGE_FEATURES) of the page-type scorer."""
@@ -268,36 +251,6 @@ def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
     return v
 
 
-def _page_vector_compiled(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
-                          R: np.ndarray, kernel: Any) -> np.ndarray:
-    """``page_vector`` with its word sums from one kernel pass (whole numbers: exact in any
-    order, so the same values)."""
-    v = np.zeros(len(PAGE_FEATURES))
-    n = len(p1)
-    if n == 0:
-        return v
-    X = feats.matrix
-    npos, pos_words, pos_p, heavy, total = kernel.page_sums(
-        p1, feats.words, X, _COL["tag_p"], _COL["link_density"])
-    total = total or 1.0
-    v[0] = X[0, _COL["jsonld_page"]]
-    v[1] = np.log1p(n)
-    v[2], v[3] = R[0, 7], R[0, 8]
-    v[4] = np.log1p(pos_words / max(npos, 1))
-    v[5] = pos_p / pos_words if pos_words else 0.0
-    articles = {p[: p.index("/article") + 8] for p in paths if "/article" in p}
-    v[6] = np.log1p(len(articles))
-    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
-    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
-    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
-    slug = path.rpartition("/")[2]
-    v[9] = slug.count("-") >= 3
-    v[10] = R[0, 14]
-    v[11] = heavy / total
-    v[12] = pos_words / total
-    return v
-
-
 #: Stage-1 columns that add_page_type scales into region columns 19 onwards.
 _ART_COLUMNS = np.array([_COL[name if name.startswith("inner_") else f"mk_{name}"]
                          for name in _ART_MARKUP], dtype=np.intp)
@@ -318,17 +271,15 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
     feats = page_features(doc)
     if not doc.blocks:
         return feats, np.zeros(0)
-    p1 = _sigmoid(model.block.logit(feats.matrix))
     kernel = content_kernel() if feats.page is not None else None
     if kernel is not None:
-        R = _region_features_compiled(feats, p1, model.margin, kernel)
-    else:
-        R = region_features(doc, feats, p1, model.margin)
+        score = np.empty(len(doc.blocks))
+        _score_compiled(doc, feats, model, kernel, score, None)
+        return feats, score
+    p1 = _sigmoid(model.block.logit(feats.matrix))
+    R = region_features(doc, feats, p1, model.margin)
     paths = [b.path for b in doc.blocks]
-    if kernel is not None:
-        vector = _page_vector_compiled(doc.url, paths, feats, p1, R, kernel)
-    else:
-        vector = page_vector(doc.url, paths, feats, p1, R)
+    vector = page_vector(doc.url, paths, feats, p1, R)
     p_article = float(_sigmoid(model.page.logit(vector)))
     add_page_type(R, feats.matrix, p_article)
     score = _sigmoid(model.region.logit(np.hstack([feats.matrix, R])))
@@ -336,21 +287,98 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
     return feats, score
 
 
+def _articles(nodes: list[str]) -> int:
+    """How many distinct ``.../article`` prefixes the block paths hold, counted over the path
+    tree's nodes: an ancestor's first "/article" is its blocks' first, so the set is the same."""
+    return len({p[: p.index("/article") + 8] for p in nodes if "/article" in p})
+
+
+def _exp_neg_logit(layer: Layer, X: np.ndarray, kernel: Any) -> np.ndarray:
+    """``exp(-clip(layer.logit(X)))``, the exp inside ``_sigmoid``, with numpy's products and exp
+    and the kernel's bias, ReLU and clipping in between (same operations, same values)."""
+    if layer.hidden_weights is not None:
+        hidden = X @ layer.hidden_weights
+        kernel.bias_relu(hidden, layer.hidden_bias)
+        X = hidden
+    z = X @ layer.weights
+    kernel.neg_clip(z, layer.bias)
+    return np.exp(z, out=z)
+
+
+def _score_compiled(doc: Document, feats: PageFeatures, model: ContentModel, kernel: Any,
+                    score: np.ndarray, write: tuple[float, float] | None) -> float:
+    """``score_page`` (and, with ``write`` = the two thresholds, annotate_content's writes) with
+    the glue between numpy's products, exp and log in compiled loops: the same operations in the
+    same order on the same values, so the same scores. Returns the page-type probability."""
+    page = feats.page
+    X, words = feats.matrix, feats.words
+    n = len(words)
+    z = _exp_neg_logit(model.block, X, kernel)
+    p1 = np.empty(n)
+    odds = np.empty(n)
+    kernel.stage1_finish(z, p1, odds)
+    np.log(odds, out=odds)
+    R = np.zeros((n, len(REGION_FEATURES)))
+    npos, pos_words, pos_p, heavy, total = kernel.region_page(
+        R, odds, p1, words, page.group, float(model.margin), page.block_node, page.parent,
+        page.order, page.length, page.nodes, page.found, page.bits.bit.get("comments", 0), X,
+        _COL["tag_p"], _COL["link_density"])
+    vector = _page_vector_values(doc.url, n, X, npos, pos_words, pos_p, heavy, total, R,
+                                 _articles(page.nodes))
+    p_article = float(_sigmoid(model.page.logit(vector)))
+    kernel.page_type(R, X, p_article, _ART_COLUMNS)
+    e = _exp_neg_logit(model.region, np.hstack([X, R]), kernel)
+    doc.metadata["article_score"] = round(p_article, 4)
+    if write is None:
+        kernel.stage1_finish(e, score, odds)  # the scores; odds is scratch here
+    else:
+        threshold = write[0] if doc.metadata["article_score"] >= 0.5 else write[1]
+        kernel.write_scores(doc.blocks, feats.markup, feats.stopword_ratio, feats.jsonld_overlap,
+                            e, float(threshold), score)
+    return p_article
+
+
+def _page_vector_values(url: str, n: int, X: np.ndarray, npos: int, pos_words: float,
+                        pos_p: float, heavy: float, total: float, R: np.ndarray,
+                        articles: int) -> np.ndarray:
+    """``page_vector`` from the kernel's word sums (whole numbers: exact in any order)."""
+    log1p = _log1p_table()
+    v = np.zeros(len(PAGE_FEATURES))
+    total = total or 1.0
+    v[0] = X[0, _COL["jsonld_page"]]
+    v[1] = log1p[n] if n < len(log1p) else np.log1p(n)
+    v[2], v[3] = R[0, 7], R[0, 8]
+    v[4] = np.log1p(pos_words / max(npos, 1))
+    v[5] = pos_p / pos_words if pos_words else 0.0
+    v[6] = log1p[articles] if articles < len(log1p) else np.log1p(articles)
+    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
+    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
+    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
+    slug = path.rpartition("/")[2]
+    v[9] = slug.count("-") >= 3
+    v[10] = R[0, 14]
+    v[11] = heavy / total
+    v[12] = pos_words / total
+    return v
+
+
 def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
     """Write markup, stopword_ratio, jsonld_overlap, content_score and in_main on each block."""
     if doc.root is None:
         return
     model = model or load_model()
+    kernel = content_kernel()
+    if kernel is not None and doc.blocks:
+        feats = page_features(doc)
+        if feats.page is not None:
+            _score_compiled(doc, feats, model, kernel, np.empty(len(doc.blocks)),
+                            (model.threshold, model.threshold_other))
+            doc.metadata["stopword_lang"] = feats.lang
+            return
     feats, score = score_page(doc, model)
     article = doc.metadata.get("article_score", 0.0) >= 0.5
     threshold = model.threshold if article else model.threshold_other
     overlap = feats.jsonld_overlap
-    kernel = content_kernel()
-    if kernel is not None:
-        kernel.write_content(doc.blocks, feats.markup, feats.stopword_ratio, overlap,
-                             np.ascontiguousarray(score, dtype=np.float64), float(threshold))
-        doc.metadata["stopword_lang"] = feats.lang
-        return
     for i, block in enumerate(doc.blocks):
         sig = block.signals
         sig["markup"] = feats.markup[i]

@@ -188,20 +188,30 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
 class PageFeatures:
     """The feature matrix of one page plus the columns later stages reuse."""
 
-    __slots__ = ("matrix", "words", "markup", "parents", "lang", "stopword_ratio", "jsonld_overlap",
-                 "page")
+    __slots__ = ("matrix", "words", "markup", "_parents", "lang", "stopword_ratio",
+                 "jsonld_overlap", "page")
 
     def __init__(self, matrix: np.ndarray, words: np.ndarray, markup: list[tuple[str, ...]],
-                 parents: list[str], lang: str, stopword_ratio: np.ndarray,
+                 parents: list[str] | None, lang: str, stopword_ratio: np.ndarray,
                  jsonld_overlap: np.ndarray | None, page: PageMarkup | None = None) -> None:
         self.matrix = matrix
         self.words = words
         self.markup = markup
-        self.parents = parents
+        self._parents = parents  # None: built from ``page`` on first use (scoring never needs it)
         self.lang = lang
         self.stopword_ratio = stopword_ratio
         self.jsonld_overlap = jsonld_overlap
         self.page = page  # the compiled path's markup masks and path tree (None in pure Python)
+
+    @property
+    def parents(self) -> list[str]:
+        """Each block's parent element path ("" at the top), for the pure region features."""
+        if self._parents is None:
+            page = self.page
+            assert page is not None
+            nodes = page.nodes
+            self._parents = [nodes[j] if j >= 0 else "" for j in page.parent[page.block_node].tolist()]
+        return self._parents
 
 
 def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageFeatures:
@@ -345,19 +355,11 @@ def page_features_compiled(doc: Document, vocab: MarkupVocabulary, kernel: Any) 
     kernel.fill_rows(X, blocks, words, stop_ratio, page.found, page.inner, page.anc >> 32, flags,
                      mk, inner, anc, tags, _SENTENCE_END, _log1p_table(), _log1p_one)
     col = _COL
-    parent_of = page.parent[page.block_node]
-    nodes = page.nodes
-    parents = [nodes[j] if j >= 0 else "" for j in parent_of.tolist()]
-    if overlap is not None:
-        X[:, col["jsonld_page"]] = 1.0
-        X[:, col["jsonld_overlap"]] = overlap
-    total = words.sum()
-    X[:, col["log_page_words"]] = np.log1p(total)
-    if total:
-        X[:, col["page_share"]] = np.sqrt(words / total)
+    kernel.page_columns(X, words, overlap, col["jsonld_page"], col["jsonld_overlap"],
+                        col["log_page_words"], col["page_share"], _log1p_table(), _log1p_one)
     if n:
         kernel.context(X, words, page.group, _context_columns(), _log1p_table(), _log1p_one)
-    return PageFeatures(X, words, markup, parents, lang, stop_ratio, overlap, page)
+    return PageFeatures(X, words, markup, None, lang, stop_ratio, overlap, page)
 
 
 def _context(X: np.ndarray, words: np.ndarray, parents: list[str],
