@@ -43,6 +43,7 @@ cdef extern from "Python.h":
     object PyUnicode_New(Py_ssize_t size, unsigned int maxchar)
     void* PyUnicode_DATA(object u)
     object PyType_GenericAlloc(PyTypeObject* t, Py_ssize_t nitems)
+    object _PyDict_NewPresized(Py_ssize_t minused)
 
 
 cdef inline object _untracked(object obj):
@@ -132,6 +133,23 @@ cdef object _new_link(text, href):
     _put(obj, _LINK_SLOT[0], text)
     _put(obj, _LINK_SLOT[1], href)
     return _untracked(obj)  # two strings, frozen
+
+
+# A block's signals dict ends up with about twenty entries (every detector adds a few); made with
+# room for them, it is never resized on the way (a plain {} grows twice: 8, 16, then 32 slots).
+DEF SIGNALS_ROOM = 16  # what _PyDict_NewPresized needs for 32 slots (room for 21 entries)
+
+
+cdef inline dict _signals(object ancestors):
+    """{"ancestors": ancestors}, with room for the entries the detectors add."""
+    cdef dict d = _PyDict_NewPresized(SIGNALS_ROOM)
+    d["ancestors"] = ancestors
+    return d
+
+
+def new_signals(ancestors: object) -> dict:
+    """The signals dict the walk gives a new block (for tests)."""
+    return _signals(ancestors)
 
 
 def direct_construction() -> bool:
@@ -1105,7 +1123,7 @@ cdef class _CWalker:
         self.bullet = ""
         self.blocks.append(_new_block(
             len(self.blocks), text, bullet, self.tagstrs[owner.tag], <object>owner.path,
-            <object>owner.tokens, links, density, {"ancestors": <object>owner.anc},
+            <object>owner.tokens, links, density, _signals(<object>owner.anc),
             self.element(pos),
         ))
         return 0
@@ -1135,9 +1153,11 @@ cdef class _CWalker:
         cdef Frame* f = &self.stack[row.pos]
         density = min(1.0, sum([len(link.text) for link in links]) / len(text)) if links else 0.0
         del self.blocks[first:]
+        signals = _signals(<object>f.anc)
+        signals["cells"] = len({id(b.element) for b in cells})
         self.blocks.append(_new_block(
             first, text, cells[0].bullet, "tr", <object>f.path, <object>f.tokens, tuple(links),
-            density, {"ancestors": <object>f.anc, "cells": len({id(b.element) for b in cells})},
+            density, signals,
             self.element(row.pos),
         ))
         return 0

@@ -459,7 +459,7 @@ def _encode(html: str | bytes, max_bytes: int) -> tuple[bytes, str]:
             raise DocumentTooLarge(
                 f"page is at least {len(html):,} bytes, over the max_bytes cap of {max_bytes:,}"
             )
-        data, encoding = html.encode("utf-8", errors="replace"), ""
+        data, encoding = _encode_str(html), ""
     elif isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         if len(data) <= max_bytes:
@@ -519,6 +519,15 @@ def _segment_html(
     doc_title, doc_url = meta.resolve(root, headings, url, title, metadata)
     return Document(blocks=blocks, title=doc_title, url=doc_url, metadata=metadata, root=root)
 
+
+def _encode_str_py(html: str) -> bytes:
+    """A str page as UTF-8 for lxml (a lone surrogate becomes "?")."""
+    return html.encode("utf-8", errors="replace")
+
+
+_utf8 = compiled("segment._utf8")
+#: _encode_str_py, compiled when built (Python's encoder is slow on non-ASCII pages).
+_encode_str = _utf8.encode_utf8 if _utf8 is not None else _encode_str_py
 
 # The compiled twin of _Walker.walk (src/unboil/segment/_walk.pyx), or None when it is not built
 # or UNBOIL_PURE_PYTHON is set. Loaded last: it reads this module's helpers on first use.
