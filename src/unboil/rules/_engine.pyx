@@ -12,6 +12,7 @@ from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
+from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 
@@ -349,10 +350,11 @@ def text_ids(list blocks):
 
 
 def regex_select(list blocks, list ids, list texts, cands, bytearray known, bytearray any_known,
-                 any_search, quick, Py_ssize_t longest, holds, pattern, ctx):
+                 any_search, quick, Py_ssize_t longest, holds, pattern, ctx, Lead lead=None):
     """``text_regex``: each distinct text searched once per page (``known`` remembers it per text
     id: 0 not yet, 1 no, 2 yes); the union of prefilters (``any_known`` likewise), then the rule's
-    prefilter, may prove no match before the timed search (see ``columns``)."""
+    prefilter, may prove no match before the timed search (see ``columns``); ``lead`` (the lead
+    filter of the union, or of the prefilter when there is no union) rules texts out first."""
     cdef Py_ssize_t k, p, t, m = _count(cands, PyList_GET_SIZE(blocks))
     cdef list out = []
     cdef object text, found
@@ -369,10 +371,15 @@ def regex_select(list blocks, list ids, list texts, cands, bytearray known, byte
                 if any_search is not None:
                     maybe = any_seen[t]
                     if maybe == 0:
-                        maybe = 2 if any_search(text) is not None else 1
+                        if lead is not None and not lead.may_match(text):
+                            maybe = 1
+                        else:
+                            maybe = 2 if any_search(text) is not None else 1
                         any_seen[t] = maybe
                     if maybe == 1:
                         state = 1
+                elif lead is not None and not lead.may_match(text):
+                    state = 1
                 if state == 0 and quick(text) is None:
                     state = 1
             if state == 0:
@@ -385,3 +392,90 @@ def regex_select(list blocks, list ids, list texts, cands, bytearray known, byte
         if state == 2:
             out.append(p)
     return out
+
+
+cdef class Lead:
+    """Compiled twin of ``prefilter.LeadFilter.may_match`` over the filter's own tables (its
+    memo of non-ASCII characters is shared: ``char_bits`` fills it)."""
+
+    cdef object filt, char_bits
+    cdef unsigned char atom[64][128]
+    cdef unsigned char nonword[128]
+    cdef unsigned char first[128]
+    cdef int nheads
+    cdef int *starts  # head h's atoms are atoms_of[starts[h]:starts[h + 1]]
+    cdef int *atoms_of
+
+    def __cinit__(self, filt):
+        cdef Py_ssize_t a, c, h, k, total = 0
+        self.starts = NULL
+        self.atoms_of = NULL
+        if len(filt.atoms) > 64:
+            raise ValueError("too many atoms for the compiled lead filter")
+        self.filt = filt
+        self.char_bits = filt.char_bits
+        for a, table in enumerate(filt.atoms):
+            for c in range(128):
+                self.atom[a][c] = table[c]
+        for c in range(128):
+            self.nonword[c] = filt.nonword_ascii[c]
+            self.first[c] = filt.first_ascii[c]
+        heads = filt.heads
+        self.nheads = len(heads)
+        for head in heads:
+            total += len(head)
+        self.starts = <int*> malloc((self.nheads + 1) * sizeof(int))
+        self.atoms_of = <int*> malloc((total + 1) * sizeof(int))
+        if self.starts == NULL or self.atoms_of == NULL:
+            raise MemoryError()
+        k = 0
+        for h in range(self.nheads):
+            self.starts[h] = <int> k
+            for a in heads[h]:
+                self.atoms_of[k] = <int> a
+                k += 1
+        self.starts[self.nheads] = <int> k
+
+    def __dealloc__(self):
+        free(self.starts)
+        free(self.atoms_of)
+
+    cdef bint _heads_at(self, int kind, void* data, Py_ssize_t j, Py_ssize_t n) noexcept:
+        cdef int h, k, s, e
+        cdef Py_UCS4 c
+        for h in range(self.nheads):
+            s = self.starts[h]
+            e = self.starts[h + 1]
+            if j + (e - s) > n:
+                continue
+            for k in range(s, e):
+                c = PyUnicode_READ(kind, data, j + k - s)
+                if c >= 128:
+                    return True  # not judged here: maybe
+                if not self.atom[self.atoms_of[k]][c]:
+                    break
+            else:
+                return True
+        return False
+
+    cpdef bint may_match(self, str text) except -1:
+        """False only when no branch of the filtered pattern can match ``text``."""
+        cdef Py_ssize_t j, n = len(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_UCS4 c
+        cdef long bits
+        for j in range(n):
+            c = PyUnicode_READ(kind, data, j)
+            if c < 128:
+                if self.first[c] and self._heads_at(kind, data, j, n):
+                    return True
+                if not self.nonword[c]:
+                    return False
+            else:
+                bits = self.char_bits(<long> c)
+                if bits & 2:
+                    return True
+                if not bits & 1:
+                    return False
+        return False

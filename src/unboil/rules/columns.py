@@ -19,8 +19,10 @@ from unboil.rules import matchers as _m
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.prefilter import (
     MAX_TEXT,
+    LeadFilter,
     compile_prefilter,
     compile_union,
+    lead_filter,
     prefilter_parts,
 )
 
@@ -259,15 +261,20 @@ class RegexCheck:
     """A ``text_regex`` check: the rule's compiled pattern, its untimed prefilter (see
     ``unboil.rules.prefilter``) and the union of the prefilters of every regex rule of the rule
     set with the same flags, which one search per text answers for all of them when none match.
+    ``lead`` is the lead filter (``prefilter.LeadFilter``) of the union, or of the prefilter when
+    there is no union: it rules most texts out without a search call.
     """
 
-    __slots__ = ("parts", "pattern", "prefilter", "union")
+    __slots__ = ("lead", "parts", "pattern", "prefilter", "union")
 
     def __init__(self, pattern: Any) -> None:
         self.pattern = pattern
         self.parts = prefilter_parts(pattern)
         self.prefilter = None if self.parts is None else compile_prefilter(pattern)
         self.union: Any = None
+        self.lead: LeadFilter | None = None
+        if self.parts is not None:
+            self.lead = lead_filter(self.prefilter, [self.parts[1]], self.parts[0])
 
 
 def share_prefilters(checks: list[RegexCheck]) -> None:
@@ -279,9 +286,13 @@ def share_prefilters(checks: list[RegexCheck]) -> None:
     for group in by_flags.values():
         distinct = {id(c.pattern): c for c in group}
         if len(distinct) > 1:
-            union = compile_union([c.parts for c in distinct.values()])  # type: ignore[misc]
+            parts: list[tuple[str, str]] = [c.parts for c in distinct.values()]  # type: ignore[misc]
+            union = compile_union(parts)
+            lead = None if union is None else lead_filter(union, [b for _, b in parts], parts[0][0])
             for check in group:
                 check.union = union
+                if union is not None:
+                    check.lead = lead
 
 
 def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
@@ -296,6 +307,7 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
     holds = _m._regex_holds
     quick = check.prefilter.search if check.prefilter is not None else None
     union = check.union
+    lead = check.lead.may_match if check.lead is not None else None
     if union is not None:
         any_seen: dict[str, bool] = memo.setdefault(("union", id(union)), {})
         any_search = union.search
@@ -310,9 +322,12 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
                 if union is not None:
                     maybe = any_seen.get(text)
                     if maybe is None:
-                        maybe = any_seen[text] = any_search(text) is not None
+                        maybe = any_seen[text] = (lead is None or lead(text)) and (
+                            any_search(text) is not None)
                     if not maybe:
                         found = False
+                elif lead is not None and not lead(text):
+                    found = False
                 if found is None and quick(text) is None:
                     found = False
             if found is None:
@@ -328,6 +343,16 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
 
 def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
     """The selectors the compiled kernel runs over per-page columns of the signal dicts."""
+
+    def _compiled_lead(lead: LeadFilter | None) -> Any:
+        if lead is None:
+            return None
+        if lead.kernel is None:
+            try:
+                lead.kernel = kernel.Lead(lead)
+            except ValueError:  # too many distinct atoms for its tables
+                lead.kernel = False
+        return lead.kernel or None
 
     def column(page: Page, name: str) -> list[Any]:
         key = ("column", name)
@@ -401,6 +426,7 @@ def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
             _m._regex_holds,
             check.pattern,
             page.ctx,
+            _compiled_lead(check.lead),
         )
 
     table: dict[str, Selector] = {

@@ -311,3 +311,165 @@ def compile_union(parts: list[tuple[str, str]]) -> Any:
         return regex.compile(flags + "|".join(f"(?:{body})" for _, body in parts))
     except regex.error:
         return None
+
+
+# ---------------------------------------------------------------- lead filter
+# Every top-level branch of a prefilter (or of a union of prefilters) that reads ``^\W*`` then a
+# run of literal characters (or ``\d``), possibly inside a group of such alternatives, can match
+# a text only if one of those "heads" matches right after a stretch of non-word characters at
+# the start. The lead filter tests exactly that in one pass over the first characters, each
+# character judged by the very same engine and flags (memoised per code point), so it rejects
+# most texts without a search call. Whatever it cannot decide it answers "maybe".
+
+_LEAD = "^\\W*"
+
+
+def _heads(seq: str) -> list[str] | None:
+    """The heads (literal atoms; ``\\d`` kept as is) one of which ``seq`` starts with, or None."""
+    if seq.startswith("("):
+        close = _group_end(seq, 0)
+        if close < 0:
+            return None
+        inner = seq[1:close]
+        if inner.startswith("?"):
+            if not inner.startswith("?:"):
+                return None  # lookaround, named, atomic or flagged group
+            inner = inner[2:]
+        if close + 1 < len(seq) and seq[close + 1] in "?*+{":
+            return None  # a repeated group: keep it simple
+        try:
+            alternatives = _split_top(inner)
+        except _Unsure:
+            return None
+        out: list[str] = []
+        for alternative in alternatives:
+            found = _heads(alternative)
+            if found is None:
+                return None
+            out.extend(found)
+        return out
+    if seq.startswith("\\d"):
+        return None if seq[2:3] in ("?", "*", "{") else ["\\d"]
+    head: list[str] = []
+    for i, c in enumerate(seq):
+        if c in _META:
+            break
+        after = seq[i + 1 : i + 2]
+        if after and after in "?*{":
+            break  # this character may be absent
+        head.append(c)
+        if after == "+":
+            break
+    return ["".join(head)] if head else None
+
+
+def lead_heads(bodies: list[str]) -> list[tuple[str, ...]] | None:
+    """Each head as a tuple of atoms (single characters or ``\\d``) over all top-level branches
+    of these prefilter bodies, all of which must read ``^\\W*`` then heads; None otherwise."""
+    out: list[tuple[str, ...]] = []
+    for body in bodies:
+        try:
+            branches = _split_top(body)
+        except _Unsure:
+            return None
+        for branch in branches:
+            if not branch.startswith(_LEAD):
+                return None
+            found = _heads(branch[len(_LEAD) :])
+            if not found:
+                return None
+            for head in found:
+                out.append(("\\d",) if head == "\\d" else tuple(head))
+    return out or None
+
+
+class LeadFilter:
+    """A necessary condition for a prefilter (or union of prefilters) of the ``^\\W*`` form.
+
+    ``may_match(text)`` is False only when no branch can match: no head matches at any position
+    reached over the text's leading non-word characters. ASCII characters are judged by tables
+    filled from the engine; a non-ASCII character is judged only as a non-word character or as a
+    head's first character (memoised), and anywhere else the answer is "maybe" (True).
+    """
+
+    __slots__ = ("atoms", "first_ascii", "heads", "memo", "nonword_ascii", "_first", "_nonword",
+                 "kernel")
+
+    def __init__(self, flags: str, heads: list[tuple[str, ...]]) -> None:
+        atoms = sorted({a for h in heads for a in h})
+        index = {a: i for i, a in enumerate(atoms)}
+        self.atoms = [
+            bytes(regex.fullmatch(flags + (a if a == "\\d" else regex.escape(a)), chr(c)) is not None
+                  for c in range(128))
+            for a in atoms
+        ]
+        self.heads = [tuple(index[a] for a in h) for h in heads]
+        self.nonword_ascii = bytes(regex.fullmatch(flags + "\\W", chr(c)) is not None for c in range(128))
+        self.first_ascii = bytes(any(self.atoms[h[0]][c] for h in self.heads) for c in range(128))
+        firsts = sorted({atoms[h[0]] for h in self.heads})
+        self._first = regex.compile(
+            flags + "(?:" + "|".join(a if a == "\\d" else regex.escape(a) for a in firsts) + ")")
+        self._nonword = regex.compile(flags + "\\W")
+        self.memo: dict[int, int] = {}  # non-ASCII code point -> 1 + non-word bit + 2 * first bit
+        self.kernel: Any = None  # the compiled twin, built by the rules kernel when present
+
+    def char_bits(self, c: int) -> int:
+        """For a non-ASCII code point: bit 1 set when it is a non-word character, bit 2 set when
+        some head's first atom matches it (memoised; the engine decides)."""
+        bits = self.memo.get(c)
+        if bits is None:
+            ch = chr(c)
+            bits = (1 + (self._nonword.fullmatch(ch) is not None)
+                    + 2 * (self._first.fullmatch(ch) is not None))
+            if len(self.memo) < 1 << 16:
+                self.memo[c] = bits
+        return bits - 1
+
+    def may_match(self, text: str) -> bool:
+        """False only when no branch of the filtered pattern can match ``text``."""
+        n = len(text)
+        for j in range(n):
+            c = ord(text[j])
+            if c < 128:
+                if self.first_ascii[c] and self._heads_at(text, j, n):
+                    return True
+                if not self.nonword_ascii[c]:
+                    return False
+            else:
+                bits = self.char_bits(c)
+                if bits & 2:
+                    return True  # a non-ASCII head start: let the search decide
+                if not bits & 1:
+                    return False
+        return False
+
+    def _heads_at(self, text: str, j: int, n: int) -> bool:
+        atoms = self.atoms
+        for head in self.heads:
+            if j + len(head) > n:
+                continue
+            for i, a in enumerate(head):
+                c = ord(text[j + i])
+                if c >= 128:
+                    return True  # not judged here: maybe
+                if not atoms[a][c]:
+                    break
+            else:
+                return True
+        return False
+
+
+def lead_filter(pattern: Any, bodies: list[str], flags: str) -> LeadFilter | None:
+    """The ``LeadFilter`` of ``pattern`` (a compiled prefilter or union of these ``bodies`` with
+    these leading flags), or None when its branches are not all of the ``^\\W*`` form or its
+    engine settings could make one character match several."""
+    try:
+        if pattern is None or pattern.flags & (regex.FULLCASE | regex.V1 | regex.MULTILINE
+                                               | regex.VERBOSE):
+            return None
+        if set(flags[2:-1]) - _FLAGS_OK:
+            return None
+        heads = lead_heads(bodies)
+        return None if heads is None else LeadFilter(flags, heads)
+    except (regex.error, _Unsure, ValueError):
+        return None
