@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unboil.rules import RuleSet, columns, engine
-from unboil.rules.prefilter import LeadFilter, compile_prefilter, lead_filter, lead_heads, prefilter_parts
+from unboil.rules.prefilter import (
+    LeadFilter,
+    compile_prefilter,
+    lead_filter,
+    lead_heads,
+    prefilter_parts,
+)
 
 KERNEL = engine._KERNEL
 

@@ -6,7 +6,15 @@
 from unboil.rules.engine import DEFAULT_REGEX_TIMEOUT, RuleSet
 from unboil.rules.loader import merge_layers, parse_rules, read_rules
 from unboil.rules.matchers import MATCHERS, Matcher
-from unboil.rules.model import ACTIONS, DROP, DROP_REPEATS, KEEP, Rule, RuleError, RuleOverride
+from unboil.rules.model import (
+    ACTIONS,
+    DROP,
+    DROP_REPEATS,
+    KEEP,
+    Rule,
+    RuleError,
+    RuleOverride,
+)
 
 __all__ = [
     "ACTIONS",

@@ -31,7 +31,7 @@ _UNSUPPORTED_SEPARATORS = ("#?#", "#@?#", "#$#", "#@$#", "#%#", "#@%#", "$$", "$
 _PROCEDURAL = re.compile(
     r":(-abp-|has-text|matches-|xpath|style|remove|upward|watch-attr|"
     r"min-text-length|others|if|if-not|nth-ancestor|matches-path)",
-    re.I,
+    re.IGNORECASE,
 )
 
 

@@ -37,7 +37,7 @@ class MatchContext:
     It lives only for one call, so no state leaks between documents or threads.
     """
 
-    __slots__ = ("doc", "n", "regex_timeout", "rule_id", "timed_out", "_words", "_css")
+    __slots__ = ("_css", "_words", "doc", "n", "regex_timeout", "rule_id", "timed_out")
 
     def __init__(self, doc: Document, regex_timeout: float) -> None:
         self.doc = doc

@@ -149,7 +149,7 @@ def validate_match(match: Any) -> tuple[FrozenMatch, list[tuple[str, str]]]:
 def normalize_host(host: str) -> str:
     """Lowercase a host and strip a leading ``www.`` and trailing dot, as ``Document.host`` does."""
     host = host.strip().lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def _check_fields(rule: Rule) -> list[tuple[str, str]]:

@@ -392,8 +392,16 @@ class LeadFilter:
     head's first character (memoised), and anywhere else the answer is "maybe" (True).
     """
 
-    __slots__ = ("atoms", "first_ascii", "heads", "memo", "nonword_ascii", "_first", "_nonword",
-                 "kernel")
+    __slots__ = (
+        "_first",
+        "_nonword",
+        "atoms",
+        "first_ascii",
+        "heads",
+        "kernel",
+        "memo",
+        "nonword_ascii",
+    )
 
     def __init__(self, flags: str, heads: list[tuple[str, ...]]) -> None:
         atoms = sorted({a for h in heads for a in h})
