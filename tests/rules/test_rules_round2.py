@@ -8,7 +8,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unboil.rules import RuleSet, columns, engine
+from unboil.rules import Rule, RuleSet, columns, engine
 from unboil.rules.prefilter import (
     LeadFilter,
     compile_prefilter,
@@ -113,3 +113,45 @@ def test_default_rules_get_a_lead_filter_on_their_union() -> None:
     for text in ["Published 3 May 2020", "5 min read", "— Tags: x", "Время чтения 2", "Теги: а"]:
         assert checks[0].lead.may_match(text)
     assert not checks[0].lead.may_match("Hello world, a paragraph of prose.")
+
+
+@pytest.mark.skipif(KERNEL is None, reason="compiled kernel not built")
+def test_assemble_writes_decision_slots_and_handles_other_classes() -> None:
+    from dataclasses import dataclass
+
+    from unboil.document import Block, Decision
+
+    blocks = [Block(0, "x"), Block(1, "y")]
+    out = KERNEL.assemble(blocks, [[1]], ["r"], [1], Decision, "keep", "drop")
+    assert out == [Decision(0, "keep", "", ()), Decision(1, "drop", "r", ("r",))]
+
+    @dataclass(frozen=True)
+    class Plain:  # no slots: set the generic way
+        index: int
+        action: str
+        rule: str = ""
+        matched: tuple[str, ...] = ()
+
+    assert KERNEL.assemble(blocks, [None], ["r"], [0], Plain, "keep", "drop") == [
+        Plain(0, "keep", "r", ("r",)), Plain(1, "keep", "r", ("r",))]
+
+
+def test_decide_skips_the_host_unless_a_rule_is_scoped() -> None:
+    from unboil.document import Block, Document
+
+    class Watched(Document):
+        __slots__ = ()
+        reads = 0
+
+        @property
+        def host(self) -> str:
+            type(self).reads += 1
+            return "example.com"
+
+    doc = Watched([Block(0, "one two"), Block(1, "a b c d e f")], url="https://example.com/x")
+    plain = RuleSet.from_toml('[[rule]]\nid = "short"\naction = "drop"\n[rule.match]\nmax_words = 2\n')
+    assert [d.action for d in plain.decide(doc)] == ["drop", "keep"]
+    assert Watched.reads == 0
+    scoped = plain.extend([Rule.drop("long").where(min_words=5).on_hosts("example.com")])
+    assert [d.action for d in scoped.decide(doc)] == ["drop", "drop"]
+    assert Watched.reads == 1

@@ -18,6 +18,50 @@ from libc.stdlib cimport free, malloc
 
 cdef extern from "Python.h":
     int PyObject_GenericSetAttr(object, object, object) except -1
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+from cpython.ref cimport Py_XDECREF
+import types as _types
+
+cdef int _T_OBJECT_EX = 16
+
+
+cdef Py_ssize_t _slot_offset(type cls, str name) except -2:
+    """The byte offset of ``cls``'s ``__slots__`` entry ``name`` (an object slot), else -1."""
+    descr = cls.__dict__.get(name)
+    if not isinstance(descr, _types.MemberDescriptorType):
+        return -1
+    cdef PyMemberDef *member = (<PyMemberDescrObject *> <PyObject *> descr).d_member
+    if member.type != _T_OBJECT_EX or member.offset <= 0:
+        return -1
+    return member.offset
+
+
+cdef dict _layouts = {}  # decision class -> (offsets of index, action, rule, matched) or None
+
+
+cdef object _layout(type cls):
+    """The slot offsets of a Decision-like class (None: set its fields the generic way)."""
+    found = _layouts.get(cls, False)
+    if found is False:
+        offsets = tuple(_slot_offset(cls, name) for name in ("index", "action", "rule", "matched"))
+        # only the class's own slots, on instances object.__new__ makes of exactly that class
+        found = None if min(offsets) < 0 or cls.__new__ is not object.__new__ else offsets
+        _layouts[cls] = found
+    return found
+
+
+cdef inline void _put(object obj, Py_ssize_t offset, object value) noexcept:
+    """Set an object slot (a fresh object's slot is NULL) the way the slot descriptor does."""
+    cdef PyObject **at = <PyObject **> ((<char *> <PyObject *> obj) + offset)
+    cdef PyObject *old = at[0]
+    Py_INCREF(value)
+    at[0] = <PyObject *> value
+    Py_XDECREF(old)
 
 cdef enum:
     EFFECT_KEEP = 0
@@ -25,8 +69,15 @@ cdef enum:
     EFFECT_REPEATS = 2
 
 
-cdef object _new_decision(object cls, object index, object action, object rule, object matched):
+cdef object _new_decision(object cls, object index, object action, object rule, object matched,
+                          tuple layout=None):
     cdef object d = cls.__new__(cls)
+    if layout is not None:  # a slots class: write the slots themselves
+        _put(d, <Py_ssize_t> layout[0], index)
+        _put(d, <Py_ssize_t> layout[1], action)
+        _put(d, <Py_ssize_t> layout[2], rule)
+        _put(d, <Py_ssize_t> layout[3], matched)
+        return d
     PyObject_GenericSetAttr(d, "index", index)
     PyObject_GenericSetAttr(d, "action", action)
     PyObject_GenericSetAttr(d, "rule", rule)
@@ -46,6 +97,7 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
     cdef int effect
     cdef bint same
     cdef list out = []
+    cdef tuple layout = _layout(decision_cls) if isinstance(decision_cls, type) else None
     if counts == NULL:
         raise MemoryError()
     offsets = counts + n + 1
@@ -88,7 +140,7 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
             start = offsets[p]
             m = offsets[p + 1] - start
             if m == 0:
-                out.append(_new_decision(decision_cls, block.index, keep, "", empty))
+                out.append(_new_decision(decision_cls, block.index, keep, "", empty, layout))
                 continue
             same = m == prev_len
             if same:
@@ -121,7 +173,7 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
                     rule = <object> PyList_GET_ITEM(ids, which[start + k])
                     break
             out.append(_new_decision(decision_cls, block.index, keep if action is None else action,
-                                     rule, matched))
+                                     rule, matched, layout))
         return out
     finally:
         free(counts)

@@ -327,7 +327,9 @@ class RuleSet:
 
     def decide(self, doc: Document) -> list[Decision]:
         """One ``Decision`` per block of ``doc``, in block order."""
-        active = self._active(self._plan(), doc.host)
+        plan = self._plan()
+        # the host (a URL parse) matters only when some rule is scoped to hosts
+        active = self._active(plan, doc.host) if plan.scoped else plan.unscoped
         ctx = MatchContext(doc, self.regex_timeout)
         blocks = doc.blocks
         page = Page(blocks, ctx)
