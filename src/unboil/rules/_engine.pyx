@@ -384,64 +384,49 @@ def compare_select(list column, value, cands, bint at_least):
     return out
 
 
-def text_ids(list blocks):
-    """Each block's text as a small integer (equal texts, equal ids) and the texts by id."""
-    cdef Py_ssize_t p, n = PyList_GET_SIZE(blocks)
-    cdef dict seen = {}
-    cdef list ids = [None] * n, texts = []
-    cdef object text, found
-    for p in range(n):
-        text = (<object> PyList_GET_ITEM(blocks, p)).text
-        found = seen.get(text)
-        if found is None:
-            found = len(texts)
-            seen[text] = found
-            texts.append(text)
-        ids[p] = found
-    return ids, texts
-
-
-def regex_select(list blocks, list ids, list texts, cands, bytearray known, bytearray any_known,
+def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_known,
                  any_search, quick, Py_ssize_t longest, holds, pattern, ctx, Lead lead=None):
-    """``text_regex``: each distinct text searched once per page (``known`` remembers it per text
-    id: 0 not yet, 1 no, 2 yes); the union of prefilters (``any_known`` likewise), then the rule's
-    prefilter, may prove no match before the timed search (see ``columns``); ``lead`` (the lead
-    filter of the union, or of the prefilter when there is no union) rules texts out first."""
-    cdef Py_ssize_t k, p, t, m = _count(cands, PyList_GET_SIZE(blocks))
+    """``text_regex``: each distinct text searched once per page (``known``: text -> found); the
+    ``lead`` filter (of the union, or of the prefilter when there is no union; its verdict kept
+    per position in ``lead_known``: 0 not yet, 1 ruled out, 2 maybe), then the union of
+    prefilters (``any_known``: text -> may match), then the rule's prefilter may prove no match
+    before the timed search (see ``columns``)."""
+    cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(blocks))
     cdef list out = []
-    cdef object text, found
-    cdef unsigned char state, maybe
-    cdef unsigned char* seen = known
-    cdef unsigned char* any_seen = any_known
+    cdef object block, text, found, maybe
+    cdef unsigned char lv
+    cdef unsigned char* lead_seen = lead_known
+    cdef bint screened = lead is not None and quick is not None
     for k in range(m):
         p = _at(cands, k)
-        t = <Py_ssize_t> <object> PyList_GET_ITEM(ids, p)
-        state = seen[t]
-        if state == 0:
-            text = <object> PyList_GET_ITEM(texts, t)
+        block = <object> PyList_GET_ITEM(blocks, p)
+        if screened:
+            lv = lead_seen[p]
+            if lv == 0:
+                text = block.text
+                lv = 1 if len(text) <= longest and not lead.may_match(text) else 2
+                lead_seen[p] = lv
+            if lv == 1:
+                continue  # no branch of the prefilter (or union) can match: no match
+        text = block.text
+        found = known.get(text)
+        if found is None:
             if quick is not None and len(text) <= longest:
                 if any_search is not None:
-                    maybe = any_seen[t]
-                    if maybe == 0:
-                        if lead is not None and not lead.may_match(text):
-                            maybe = 1
-                        else:
-                            maybe = 2 if any_search(text) is not None else 1
-                        any_seen[t] = maybe
-                    if maybe == 1:
-                        state = 1
-                elif lead is not None and not lead.may_match(text):
-                    state = 1
-                if state == 0 and quick(text) is None:
-                    state = 1
-            if state == 0:
-                found = holds(pattern, <object> PyList_GET_ITEM(blocks, p), p, ctx)
+                    maybe = any_known.get(text)
+                    if maybe is None:
+                        maybe = any_known[text] = any_search(text) is not None
+                    if not maybe:
+                        found = False
+                if found is None and quick(text) is None:
+                    found = False
+            if found is None:
+                found = holds(pattern, block, p, ctx)
                 if ctx.timed_out:  # no match this time; not remembered
                     ctx.timed_out = False
                     continue
-                state = 2 if found else 1
-            seen[t] = state
-        if state == 2:
+            known[text] = found
+        if found:
             out.append(p)
     return out
 

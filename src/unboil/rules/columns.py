@@ -400,26 +400,24 @@ def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
     def widget(value: Any, cands: Positions | None, page: Page) -> Positions:
         return kernel.widget_select(column(page, "widget"), value, cands)  # type: ignore[no-any-return]
 
-    def texts(page: Page) -> tuple[list[int], list[str]]:
-        return kernel.text_ids(page.blocks)  # type: ignore[no-any-return]
-
     def regex(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
         memo = page.memo
-        ids, distinct = page.column("text_ids", texts)
         union = check.union
         known = memo.get(("regex", id(check.pattern)))
         if known is None:
-            known = memo[("regex", id(check.pattern))] = bytearray(len(distinct))
+            known = memo[("regex", id(check.pattern))] = {}
         any_known = memo.get(("union", id(union)))
         if any_known is None:
-            any_known = memo[("union", id(union))] = bytearray(len(distinct))
+            any_known = memo[("union", id(union))] = {}
+        lead_known = memo.get(("lead", id(check.lead)))
+        if lead_known is None:
+            lead_known = memo[("lead", id(check.lead))] = bytearray(page.n)
         return kernel.regex_select(  # type: ignore[no-any-return]
             page.blocks,
-            ids,
-            distinct,
             cands,
             known,
             any_known,
+            lead_known,
             None if union is None else union.search,
             None if check.prefilter is None else check.prefilter.search,
             MAX_TEXT,
