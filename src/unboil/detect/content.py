@@ -287,10 +287,14 @@ def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFe
     return feats, score
 
 
-def _articles(nodes: list[str]) -> int:
-    """How many distinct ``.../article`` prefixes the block paths hold, counted over the path
-    tree's nodes: an ancestor's first "/article" is its blocks' first, so the set is the same."""
-    return len({p[: p.index("/article") + 8] for p in nodes if "/article" in p})
+def _page_probability(layer: Layer, vector: np.ndarray) -> float:
+    """``float(_sigmoid(layer.logit(vector)))`` for one page vector: numpy's dot and exp, the
+    clipping and division on plain floats (the same IEEE operations)."""
+    if layer.hidden_weights is not None:
+        return float(_sigmoid(layer.logit(vector)))
+    z = float(vector @ layer.weights + layer.bias)
+    z = min(max(z, -30.0), 30.0)
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def _exp_neg_logit(layer: Layer, X: np.ndarray, kernel: Any) -> np.ndarray:
@@ -323,9 +327,11 @@ def _score_compiled(doc: Document, feats: PageFeatures, model: ContentModel, ker
         R, odds, p1, words, page.group, float(model.margin), page.block_node, page.parent,
         page.order, page.length, page.nodes, page.found, page.bits.bit.get("comments", 0), X,
         _COL["tag_p"], _COL["link_density"])
+    # the block paths' "/article" prefixes, over the path tree's nodes: an ancestor's first
+    # "/article" is its blocks' first, so the set of prefixes is the same
     vector = _page_vector_values(doc.url, n, X, npos, pos_words, pos_p, heavy, total, R,
-                                 _articles(page.nodes))
-    p_article = float(_sigmoid(model.page.logit(vector)))
+                                 kernel.count_articles(page.nodes))
+    p_article = _page_probability(model.page, vector)
     kernel.page_type(R, X, p_article, _ART_COLUMNS)
     e = _exp_neg_logit(model.region, np.hstack([X, R]), kernel)
     doc.metadata["article_score"] = round(p_article, 4)
