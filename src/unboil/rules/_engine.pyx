@@ -10,7 +10,7 @@ decides; consecutive blocks with the same matched rules share one ``matched`` tu
 
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
 from cpython.unicode cimport PyUnicode_READ, PyUnicode_KIND, PyUnicode_DATA
 from libc.stdint cimport uint64_t
@@ -18,6 +18,7 @@ from libc.stdlib cimport free, malloc
 
 cdef extern from "Python.h":
     int PyObject_GenericSetAttr(object, object, object) except -1
+    PyObject *PyDict_GetItemWithError(object, object) except? NULL
     ctypedef struct PyMemberDef:
         int type
         Py_ssize_t offset
@@ -236,6 +237,23 @@ def signal_column(list signals, str name):
     for p in range(n):
         out[p] = (<dict> <object> PyList_GET_ITEM(signals, p)).get(name)
     return out
+
+
+def signal_columns(list signals, tuple names):
+    """``signal_column`` for each of ``names`` (str keys), reading every block's dict once."""
+    cdef Py_ssize_t p, c, n = PyList_GET_SIZE(signals), ncol = len(names)
+    cdef list cols = [[None] * n for _ in range(ncol)]
+    cdef list col
+    cdef dict d
+    cdef PyObject *found
+    for p in range(n):
+        d = <dict> <object> PyList_GET_ITEM(signals, p)
+        for c in range(ncol):
+            found = PyDict_GetItemWithError(d, <object> PyTuple_GET_ITEM(names, c))
+            if found != NULL:
+                col = <list> <object> PyList_GET_ITEM(cols, c)
+                col[p] = <object> found
+    return cols
 
 
 def any_in_select(list column, value, cands):

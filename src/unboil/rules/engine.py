@@ -25,9 +25,11 @@ from typing import Any
 from unboil._compiled import compiled
 from unboil.document import DROP, KEEP, Block, Decision, Document
 from unboil.rules.columns import (
+    SIGNAL_OF,
     Page,
     RegexCheck,
     Selector,
+    prefill_columns,
     pure,
     selector,
     share_prefilters,
@@ -65,6 +67,7 @@ class _Compiled:
 class _Plan:
     unscoped: tuple[_Compiled, ...]
     scoped: dict[str, tuple[_Compiled, ...]]  # host -> rules scoped to it
+    signals: tuple[str, ...] = ()  # signal columns the unscoped rules' selectors read
 
 
 def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
@@ -287,6 +290,7 @@ class RuleSet:
         unscoped: list[_Compiled] = []
         scoped: dict[str, list[_Compiled]] = {}
         regex_checks: list[RegexCheck] = []
+        names: set[str] = set()
         for rank, rule in enumerate(_evaluation_order(r for r in self._rules if r.enabled)):
             checks = []
             selects = []
@@ -305,8 +309,9 @@ class RuleSet:
                     scoped.setdefault(host, []).append(compiled)
             else:
                 unscoped.append(compiled)
+                names.update(SIGNAL_OF[n] for n in rule.match if n in SIGNAL_OF)
         share_prefilters(regex_checks)
-        return _Plan(tuple(unscoped), {h: tuple(rs) for h, rs in scoped.items()})
+        return _Plan(tuple(unscoped), {h: tuple(rs) for h, rs in scoped.items()}, tuple(sorted(names)))
 
     def applicable(self, host: str) -> tuple[str, ...]:
         """Ids of the enabled rules that apply to documents of ``host``, in evaluation order."""
@@ -333,6 +338,7 @@ class RuleSet:
         ctx = MatchContext(doc, self.regex_timeout)
         blocks = doc.blocks
         page = Page(blocks, ctx)
+        prefill_columns(page, plan.signals)
         # each rule's checks run over the whole page at once, narrowing a list of positions
         shared: dict[Any, list[int]] = {}
         hits: list[list[int] | None] = []
