@@ -403,12 +403,14 @@ def compare_select(list column, value, cands, bint at_least):
 
 
 def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_known,
-                 any_search, quick, Py_ssize_t longest, holds, pattern, ctx, Lead lead=None):
+                 any_search, quick, Py_ssize_t longest, holds, pattern, ctx, Lead lead=None,
+                 Lead own_lead=None):
     """``text_regex``: each distinct text searched once per page (``known``: text -> found); the
     ``lead`` filter (of the union, or of the prefilter when there is no union; its verdict kept
     per position in ``lead_known``: 0 not yet, 1 ruled out, 2 maybe), then the union of
-    prefilters (``any_known``: text -> may match), then the rule's prefilter may prove no match
-    before the timed search (see ``columns``)."""
+    prefilters (``any_known``: text -> may match), then the lead filter of the rule's own
+    prefilter (``own_lead``, with a union) and the prefilter itself may prove no match before
+    the timed search (see ``columns``)."""
     cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(blocks))
     cdef list out = []
     cdef object block, text, found, maybe
@@ -436,6 +438,8 @@ def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_
                         maybe = any_known[text] = any_search(text) is not None
                     if not maybe:
                         found = False
+                    elif own_lead is not None and not own_lead.may_match(text):
+                        found = False  # the union may match, this rule's prefilter cannot
                 if found is None and quick(text) is None:
                     found = False
             if found is None:

@@ -265,7 +265,7 @@ class RegexCheck:
     there is no union: it rules most texts out without a search call.
     """
 
-    __slots__ = ("lead", "parts", "pattern", "prefilter", "union")
+    __slots__ = ("lead", "own_lead", "parts", "pattern", "prefilter", "union")
 
     def __init__(self, pattern: Any) -> None:
         self.pattern = pattern
@@ -275,6 +275,7 @@ class RegexCheck:
         self.lead: LeadFilter | None = None
         if self.parts is not None:
             self.lead = lead_filter(self.prefilter, [self.parts[1]], self.parts[0])
+        self.own_lead = self.lead  # the prefilter's own, asked after the union's says maybe
 
 
 def share_prefilters(checks: list[RegexCheck]) -> None:
@@ -308,6 +309,7 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
     quick = check.prefilter.search if check.prefilter is not None else None
     union = check.union
     lead = check.lead.may_match if check.lead is not None else None
+    own_lead = check.own_lead.may_match if check.own_lead is not None else None
     if union is not None:
         any_seen: dict[str, bool] = memo.setdefault(("union", id(union)), {})
         any_search = union.search
@@ -325,6 +327,8 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
                         maybe = any_seen[text] = (lead is None or lead(text)) and (
                             any_search(text) is not None)
                     if not maybe:
+                        found = False
+                    elif own_lead is not None and not own_lead(text):
                         found = False
                 elif lead is not None and not lead(text):
                     found = False
@@ -425,6 +429,7 @@ def _compiled_selectors(kernel: Any) -> dict[str, Selector]:
             check.pattern,
             page.ctx,
             _compiled_lead(check.lead),
+            _compiled_lead(check.own_lead) if check.union is not None else None,
         )
 
     table: dict[str, Selector] = {
