@@ -17,12 +17,70 @@ cdef extern from "Python.h":
     object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
     int PyUnicode_4BYTE_KIND
 from libc.stdlib cimport malloc, calloc, realloc, free
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, Py_TYPE
 from cpython.ref cimport Py_INCREF, Py_DECREF
 
 from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t
 from libc.math cimport floor, fabs
+import types as _types
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+
+cdef class _Slots:
+    """Where some ``__slots__`` fields of one class sit in its instances, read without the
+    attribute machinery; any other object (a subclass included) is read with ``getattr``."""
+
+    cdef type cls
+    cdef tuple names, descrs
+    cdef Py_ssize_t offs[8]
+
+    def __cinit__(self, type cls, tuple names):
+        cdef Py_ssize_t k
+        cdef PyMemberDef *member
+        self.cls = cls
+        self.names = names
+        self.descrs = tuple(cls.__dict__.get(name) for name in names)
+        for k, descr in enumerate(self.descrs):
+            self.offs[k] = -1
+            if isinstance(descr, _types.MemberDescriptorType):
+                member = (<PyMemberDescrObject *> <PyObject *> descr).d_member
+                if member.type == 16 and member.offset > 0:  # T_OBJECT_EX: a plain slot
+                    self.offs[k] = member.offset
+
+    cdef bint current(self, object cls) except -1:
+        """Whether this layout still describes ``cls`` (same class, same slot descriptors)."""
+        if cls is not self.cls:
+            return False
+        for name, descr in zip(self.names, self.descrs):
+            if self.cls.__dict__.get(name) is not descr:
+                return False
+        return True
+
+    cdef inline object get(self, object obj, Py_ssize_t k):
+        cdef PyObject *value
+        cdef Py_ssize_t off = self.offs[k]
+        if off > 0 and <void *> Py_TYPE(obj) == <void *> self.cls:
+            value = (<PyObject **> ((<char *> <PyObject *> obj) + off))[0]
+            if value != NULL:
+                return <object> value
+        return getattr(obj, <str> self.names[k])
+
+
+cdef enum:
+    B_TEXT = 0
+    B_LINKS = 1
+    B_DENSITY = 2
+    B_TOKENS = 3
+    B_SIGNALS = 4
+
+_BLOCK_FIELDS = ("text", "links", "link_density", "class_tokens", "signals")
 
 cdef enum:
     KNOWN = 1
@@ -956,6 +1014,7 @@ cdef class Annotator:
     """``widgets._annotate`` over a page's blocks with the compiled scanner; same signals."""
 
     cdef Scanner scanner
+    cdef _Slots block_slots, link_slots  # the layouts of the last page's Block and Link classes
     cdef uint32_t *fold_map  # BMP character -> see _fill_fold (0: not filled yet)
     cdef Py_UCS4 *fold_buf
     cdef Py_ssize_t fold_cap
@@ -1279,9 +1338,12 @@ cdef class Annotator:
         self._reserve(nb)
         cdef _Out *out = self.out
         cdef Py_ssize_t *pend = self.pend
+        cdef _Slots bs = self.block_slots, ls = self.link_slots
+        if nb and (bs is None or not bs.current(type(blocks[0]))):
+            bs = self.block_slots = _Slots(type(blocks[0]), _BLOCK_FIELDS)
         for i in range(nb):
             block = blocks[i]
-            text = block.text
+            text = bs.get(block, B_TEXT)
             th = hash(text)
             found = scanned.get(text, th)
             if found is None:  # menus and link lists repeat their labels: judge each text once
@@ -1296,11 +1358,13 @@ cdef class Annotator:
                     found = self._entry(text)
                 scanned.put(text, th, found)
             e = <_Entry> found
-            links = block.links
+            links = bs.get(block, B_LINKS)
             n_links = len(links)
             share_links = profile_links = 0
             for link in links:
-                href = link.href
+                if ls is None or not ls.current(type(link)):
+                    ls = self.link_slots = _Slots(type(link), ("href",))
+                href = ls.get(link, 0)
                 th = hash(href)
                 kind = hrefs.get(href, th)
                 if kind is None:
@@ -1316,7 +1380,7 @@ cdef class Annotator:
                 if e.platform_only and profile_links and not share_links:
                     category = "social"
             elif (n_links and share_links == n_links
-                  and (<double> block.link_density >= self.min_link_density
+                  and (<double> bs.get(block, B_DENSITY) >= self.min_link_density
                        or e.words <= self.max_label_words)):
                 category, score = "share", _F10
             elif e.lead_in:
@@ -1328,8 +1392,8 @@ cdef class Annotator:
                 if (e.covered and not share_links) or (
                         not e.covered and e.words and e.words <= max_words
                         and (e.coverage >= 0.5
-                             or <double> block.link_density >= self.min_link_density)):
-                    tokens = block.class_tokens
+                             or <double> bs.get(block, B_DENSITY) >= self.min_link_density)):
+                    tokens = bs.get(block, B_TOKENS)
                     if not tokens:
                         marker = ""
                     elif tokens is last_tokens:  # blocks of one element share their tuple
@@ -1348,7 +1412,7 @@ cdef class Annotator:
                         category = marker or e.category
                     score = _F08
                 elif (marker and e.words <= max_words and e.words
-                      and (<double> block.link_density >= self.min_link_density
+                      and (<double> bs.get(block, B_DENSITY) >= self.min_link_density
                            or e.coverage >= 0.5)):
                     category, score = marker, _F07
                 elif e.covered:
@@ -1372,7 +1436,7 @@ cdef class Annotator:
                         break
 
         for i in range(nb):
-            signals = (<object> blocks[i]).signals
+            signals = bs.get(<object> blocks[i], B_SIGNALS)
             signals["widget"] = <object> out[i].category
             signals["widget_score"] = <object> out[i].score
             signals["lexicon_hits"] = (<_Entry> out[i].entry).hits
