@@ -90,7 +90,8 @@ def test_real_pages_give_the_pure_python_signals() -> None:
         pytest.skip("AEB fixtures not present")
     lex = load_lexicon()
     for path in paths:
-        doc = segment_html(gzip.open(path, "rb").read(), "")
+        with gzip.open(path, "rb") as handle:
+            doc = segment_html(handle.read(), "")
         twin = copy.deepcopy([Block(**{f: getattr(b, f) for f in ("index", "text", "links",
                                                                  "class_tokens", "link_density")})
                               for b in doc.blocks])
