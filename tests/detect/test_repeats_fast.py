@@ -146,3 +146,38 @@ def test_compiled_shingle_hashes_and_containment_equal_the_reference(texts) -> N
     for i, text in enumerate(texts):
         expected = containment(shingle_set(char_shingles(comparison_key(text), 4)), title_hashes)
         assert page.containment(i, known, title_hashes, _xxh3_64) == expected
+
+
+class _SubBlock(Block):
+    """Read through getattr by the kernel (only exact Blocks are read from their slots)."""
+
+    __slots__ = ()
+
+
+class _TitledBlock(Block):
+    """A subclass whose text is a property: the slot value must not be used."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        return "Storm hits the coast tonight"
+
+    @text.setter
+    def text(self, value: str) -> None:
+        pass
+
+
+def test_subclassed_and_mixed_blocks_get_the_reference_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = ["Storm hits the coast tonight", "Menu", "Menu", "A long paragraph about storms.", "x"]
+    title = "Storm hits the coast tonight"
+    for make in (
+        lambda i, t: _SubBlock(index=i, text=t),
+        lambda i, t: (_SubBlock if i % 2 else Block)(index=i, text=t),
+        lambda i, t: (_TitledBlock if i == 4 else Block)(index=i, text=t),
+        lambda i, t: (Block if i == 4 else _TitledBlock)(index=i, text=t),
+    ):
+        doc = Document(blocks=[make(i, t) for i, t in enumerate(texts)], title=title)
+        _all_paths(doc, RepeatsConfig(), monkeypatch)
