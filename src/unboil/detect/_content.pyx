@@ -238,6 +238,8 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
     cdef long long* swap
     cdef long long m
     cdef tuple toks, prev = (), anc, panc = ()
+    cdef long long tf = 0, ti = 0, ab = 0, tb = 0
+    cdef object tag, ptag = None
     cdef _PtrMap seen
     cdef PyObject* tok
     cdef Py_ssize_t slot
@@ -247,69 +249,78 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
     try:
         for b in blocks:
             toks = b.class_tokens
-            L = len(toks)
-            if L + 1 > cap_t:
-                cap_t = 2 * (L + 1)
-                cum = <long long*>realloc(cum, cap_t * sizeof(long long))
-                inn = <long long*>realloc(inn, cap_t * sizeof(long long))
-                pcum = <long long*>realloc(pcum, cap_t * sizeof(long long))
-                pinn = <long long*>realloc(pinn, cap_t * sizeof(long long))
-                if cum is NULL or inn is NULL or pcum is NULL or pinn is NULL:
-                    raise MemoryError()
-            k = 0  # compare borrowed pointers: touching the strings would cost a cache miss each
-            while k < L and k < M and (PyTuple_GET_ITEM(toks, L - 1 - k)
-                                       == PyTuple_GET_ITEM(prev, M - 1 - k)):
-                k += 1
-            cum[L] = 0
-            inn[L] = 0
-            if k:
-                cum[L - k] = pcum[M - k]
-                inn[L - k] = pinn[M - k]
-            for j in range(L - k - 1, -1, -1):
-                # the same token objects recur across a page's elements: a pointer-keyed map
-                # answers those without touching the strings or the large shared memo
-                tok = PyTuple_GET_ITEM(toks, j)
-                slot = _ptrmap_slot(&seen, <size_t>tok)
-                if seen.keys[slot] == <size_t>tok:
-                    m = seen.values[slot]
-                else:
-                    m = _lookup(token_memo, <object>tok, token_mask)
-                    _ptrmap_put(&seen, <size_t>tok, m)
-                cum[j] = cum[j + 1] | m
-                inn[j] = 0 if m & marker else (m | inn[j + 1])
-            found_out[i] = cum[0]
-            inner_out[i] = inn[0]
-            # keep the full arrays for the next block: positions below L - k were just filled,
-            # the shared tail must be copied (it lives in the previous buffers)
-            for j in range(L - k + 1, L):
-                cum[j] = pcum[j - L + M]
-                inn[j] = pinn[j - L + M]
-            swap = cum; cum = pcum; pcum = swap
-            swap = inn; inn = pinn; pinn = swap
-            prev = toks
-            M = L
-
+            if <PyObject*>toks != <PyObject*>prev or i == 0:
+                # blocks of one element context share the tuple object: nothing new to read
+                L = len(toks)
+                if L + 1 > cap_t:
+                    cap_t = 2 * (L + 1)
+                    cum = <long long*>realloc(cum, cap_t * sizeof(long long))
+                    inn = <long long*>realloc(inn, cap_t * sizeof(long long))
+                    pcum = <long long*>realloc(pcum, cap_t * sizeof(long long))
+                    pinn = <long long*>realloc(pinn, cap_t * sizeof(long long))
+                    if cum is NULL or inn is NULL or pcum is NULL or pinn is NULL:
+                        raise MemoryError()
+                k = 0  # compare borrowed pointers: touching the strings would cost a cache miss each
+                while k < L and k < M and (PyTuple_GET_ITEM(toks, L - 1 - k)
+                                           == PyTuple_GET_ITEM(prev, M - 1 - k)):
+                    k += 1
+                cum[L] = 0
+                inn[L] = 0
+                if k:
+                    cum[L - k] = pcum[M - k]
+                    inn[L - k] = pinn[M - k]
+                for j in range(L - k - 1, -1, -1):
+                    # the same token objects recur across a page's elements: a pointer-keyed map
+                    # answers those without touching the strings or the large shared memo
+                    tok = PyTuple_GET_ITEM(toks, j)
+                    slot = _ptrmap_slot(&seen, <size_t>tok)
+                    if seen.keys[slot] == <size_t>tok:
+                        m = seen.values[slot]
+                    else:
+                        m = _lookup(token_memo, <object>tok, token_mask)
+                        _ptrmap_put(&seen, <size_t>tok, m)
+                    cum[j] = cum[j + 1] | m
+                    inn[j] = 0 if m & marker else (m | inn[j + 1])
+                tf = cum[0]
+                ti = inn[0]
+                # keep the full arrays for the next block: positions below L - k were just filled,
+                # the shared tail must be copied (it lives in the previous buffers)
+                for j in range(L - k + 1, L):
+                    cum[j] = pcum[j - L + M]
+                    inn[j] = pinn[j - L + M]
+                swap = cum; cum = pcum; pcum = swap
+                swap = inn; inn = pinn; pinn = swap
+                prev = toks
+                M = L
+            found_out[i] = tf
+            inner_out[i] = ti
             anc = b.signals.get("ancestors", ())
-            A = len(anc)
-            if A + 1 > cap_a:
-                cap_a = 2 * (A + 1)
-                acum = <long long*>realloc(acum, cap_a * sizeof(long long))
-                pacum = <long long*>realloc(pacum, cap_a * sizeof(long long))
-                if acum is NULL or pacum is NULL:
-                    raise MemoryError()
-            k = 0
-            while k < A and k < PA and PyTuple_GET_ITEM(anc, k) == PyTuple_GET_ITEM(panc, k):
-                k += 1
-            acum[0] = 0
-            for j in range(1, k + 1):
-                acum[j] = pacum[j]
-            for j in range(k, A):
-                acum[j + 1] = acum[j] | _lookup(tag_memo, anc[j], tag_mask)
-            anc_out[i] = acum[A]
-            found_out[i] |= acum[A] | _lookup(tag_memo, b.tag, tag_mask)
-            swap = acum; acum = pacum; pacum = swap
-            panc = anc
-            PA = A
+            if <PyObject*>anc != <PyObject*>panc or i == 0:
+                A = len(anc)
+                if A + 1 > cap_a:
+                    cap_a = 2 * (A + 1)
+                    acum = <long long*>realloc(acum, cap_a * sizeof(long long))
+                    pacum = <long long*>realloc(pacum, cap_a * sizeof(long long))
+                    if acum is NULL or pacum is NULL:
+                        raise MemoryError()
+                k = 0
+                while k < A and k < PA and PyTuple_GET_ITEM(anc, k) == PyTuple_GET_ITEM(panc, k):
+                    k += 1
+                acum[0] = 0
+                for j in range(1, k + 1):
+                    acum[j] = pacum[j]
+                for j in range(k, A):
+                    acum[j + 1] = acum[j] | _lookup(tag_memo, anc[j], tag_mask)
+                ab = acum[A]
+                swap = acum; acum = pacum; pacum = swap
+                panc = anc
+                PA = A
+            tag = b.tag
+            if <PyObject*>tag != <PyObject*>ptag or i == 0:
+                tb = _lookup(tag_memo, tag, tag_mask)
+                ptag = tag
+            anc_out[i] = ab
+            found_out[i] |= ab | tb
             i += 1
     finally:
         free(cum); free(inn); free(pcum); free(pinn); free(acum); free(pacum)
