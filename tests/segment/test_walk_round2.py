@@ -92,3 +92,30 @@ def test_compiled_blocks_get_fresh_signals_dicts():
     assert len(ids) == len(doc.blocks)
     doc.blocks[1].signals["x"] = 1
     assert "x" not in doc.blocks[2].signals
+
+
+@needs_walk
+def test_compiled_blocks_are_left_out_of_the_cycle_collector_and_still_freed():
+    import gc
+    import weakref
+
+    class Marker:
+        pass
+
+    if not walk.direct_construction():
+        pytest.skip("Blocks are made by their __init__ here")
+    doc = html.segment_html("<html><body><p>one</p><p>two <a href='/x'>link</a></p></body></html>")
+    assert doc.blocks and not any(gc.is_tracked(b) for b in doc.blocks)
+    # the blocks and their signals go with the last reference, no collection needed
+    marker = Marker()
+    doc.blocks[-1].signals["marker"] = marker
+    gone = weakref.ref(marker)
+    del marker
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        del doc
+        assert gone() is None
+    finally:
+        if was:
+            gc.enable()
