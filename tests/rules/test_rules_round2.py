@@ -155,3 +155,33 @@ def test_decide_skips_the_host_unless_a_rule_is_scoped() -> None:
     scoped = plain.extend([Rule.drop("long").where(min_words=5).on_hosts("example.com")])
     assert [d.action for d in scoped.decide(doc)] == ["drop", "drop"]
     assert Watched.reads == 1
+
+
+@pytest.mark.skipif(KERNEL is None, reason="compiled kernel not built")
+def test_signals_of_reads_slots_of_exact_blocks_and_getattr_otherwise() -> None:
+    from unboil.document import Block
+
+    class Odd(Block):
+        __slots__ = ()
+
+        @property  # type: ignore[override]
+        def signals(self) -> dict:
+            return {"odd": True}
+
+        @signals.setter
+        def signals(self, value: dict) -> None:
+            pass
+
+    blocks = [Block(0, "a"), Odd(1, "b"), Block(2, "c")]
+    blocks[0].signals["q"] = 1
+    assert KERNEL.signals_of(blocks) == [{"q": 1}, {"odd": True}, {}]
+    assert KERNEL.signals_of(blocks)[0] is blocks[0].signals
+    assert KERNEL.signals_of([Odd(0, "z"), Block(1, "y")]) == [{"odd": True}, {}]
+    assert KERNEL.signals_of([]) == []
+
+
+@pytest.mark.skipif(KERNEL is None, reason="compiled kernel not built")
+def test_signal_columns_read_like_dict_get() -> None:
+    signals = [{"a": 1, "b": None}, {}, {"b": (1, 2)}]
+    assert KERNEL.signal_columns(signals, ("a", "b", "c")) == [
+        [s.get(name) for s in signals] for name in ("a", "b", "c")]

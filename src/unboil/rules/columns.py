@@ -40,7 +40,7 @@ class Page:
         self.blocks = blocks
         self.n = len(blocks)
         self.ctx = ctx
-        self.signals = [b.signals for b in blocks]
+        self.signals = _signals_of(blocks)
         self.memo: dict[Hashable, Any] = {}
 
     def all(self) -> Positions:
@@ -59,6 +59,11 @@ class Page:
 
 
 _MISSING = object()
+
+
+def _signals_of_blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Every block's signals dict, in order."""
+    return [b.signals for b in blocks]
 
 
 def _keep(cands: Positions | None, page: Page, hits: set[int] | frozenset[int]) -> Positions:
@@ -522,6 +527,7 @@ def _build_selectors(kernel: Any = None) -> dict[str, tuple[Predicate, Selector]
 #: the compiled kernel (None: pure Python); both selector tables exist so tests compare them
 _KERNEL = compiled("rules._engine")
 SIGNAL_OF.update(_AT_LEAST)
+_signals_of = _KERNEL.signals_of if _KERNEL is not None else _signals_of_blocks
 _PURE = _build_selectors()
 _FAST = _build_selectors(_KERNEL) if _KERNEL is not None else _PURE
 
