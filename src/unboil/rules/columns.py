@@ -331,9 +331,7 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
                     if maybe is None:
                         maybe = any_seen[text] = (lead is None or lead(text)) and (
                             any_search(text) is not None)
-                    if not maybe:
-                        found = False
-                    elif own_lead is not None and not own_lead(text):
+                    if not maybe or own_lead is not None and not own_lead(text):
                         found = False
                 elif lead is not None and not lead(text):
                     found = False
