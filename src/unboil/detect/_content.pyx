@@ -13,7 +13,7 @@ from cpython.set cimport PySet_Contains
 from cpython.unicode cimport Py_UNICODE_ISALNUM
 from libc.math cimport fabs, floor, nearbyint, sqrt
 from libc.stdlib cimport free, realloc
-from libc.string cimport strcmp
+from libc.string cimport memcmp, strcmp
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
@@ -239,6 +239,8 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
     cdef long long m
     cdef tuple toks, prev = (), anc, panc = ()
     cdef long long tf = 0, ti = 0, ab = 0, tb = 0
+    cdef dict sig
+    cdef PyObject* hit
     cdef object tag, ptag = None
     cdef _PtrMap seen
     cdef PyObject* tok
@@ -294,7 +296,9 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
                 M = L
             found_out[i] = tf
             inner_out[i] = ti
-            anc = b.signals.get("ancestors", ())
+            sig = b.signals
+            hit = PyDict_GetItem(sig, "ancestors")
+            anc = <tuple?>hit if hit is not NULL else ()
             if <PyObject*>anc != <PyObject*>panc or i == 0:
                 A = len(anc)
                 if A + 1 > cap_a:
@@ -344,7 +348,6 @@ def path_tree(list paths):
     parent as a dense label numbered by first appearance)."""
     cdef dict index = {}
     cdef list nodes = []
-    cdef list parents = []
     cdef Py_ssize_t n = len(paths), i, j, nb, cut, N, d, maxd = 0, slot, child, x
     cdef str p, probe
     cdef PyObject* hit
@@ -362,29 +365,66 @@ def path_tree(list paths):
             j = <object>hit
         bn[i] = j
     nb = len(nodes)
-    parents = [-1] * nb
-    # every ancestor of a block path, walking up until a known one (best_container's order);
-    # a path's parent is the text before its last "/" ("" -- no parent -- when that is empty)
-    for i in range(nb):
-        p = nodes[i]
-        child = i
-        cut = _last_slash(p)
-        while cut > 0:
-            probe = p[:cut]
-            hit = PyDict_GetItem(index, probe)
-            if hit is not NULL:
-                parents[child] = <object>hit
-                break
-            j = len(nodes)
-            index[probe] = j
-            nodes.append(probe)
-            parents.append(-1)
-            parents[child] = j
-            child = j
-            p = probe
+    cdef Py_ssize_t cap_p = 2 * nb + 16, last_parent = -1, m
+    cdef Py_ssize_t* pars = <Py_ssize_t*>realloc(NULL, cap_p * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* grown
+    cdef str last_path = None
+    if pars is NULL:
+        raise MemoryError()
+    try:
+        for i in range(nb):
+            pars[i] = -1
+        # every ancestor of a block path, walking up until a known one (best_container's order);
+        # a path's parent is the text before its last "/" ("" -- no parent -- when that is empty)
+        for i in range(nb):
+            p = nodes[i]
+            child = i
             cut = _last_slash(p)
-    N = len(nodes)
-    parent = np.asarray(parents, dtype=np.intp)
+            # siblings come one after another: a parent path equal to the last one found is
+            # that node (index maps each path to one node), with no substring made or hashed
+            if (cut > 0 and last_path is not None and PyUnicode_GET_LENGTH(last_path) == cut
+                    and PyUnicode_KIND(last_path) == PyUnicode_KIND(p)
+                    and memcmp(PyUnicode_DATA(last_path), PyUnicode_DATA(p),
+                               cut * PyUnicode_KIND(p)) == 0):
+                pars[child] = last_parent
+                continue
+            m = -1
+            while cut > 0:
+                probe = p[:cut]
+                hit = PyDict_GetItem(index, probe)
+                if hit is not NULL:
+                    pars[child] = <object>hit
+                    if m < 0:
+                        m = pars[child]
+                        last_path = probe
+                    break
+                j = len(nodes)
+                index[probe] = j
+                nodes.append(probe)
+                if j >= cap_p:
+                    cap_p *= 2
+                    grown = <Py_ssize_t*>realloc(pars, cap_p * sizeof(Py_ssize_t))
+                    if grown is NULL:
+                        raise MemoryError()
+                    pars = grown
+                pars[j] = -1
+                pars[child] = j
+                if m < 0:
+                    m = j
+                    last_path = probe
+                child = j
+                p = probe
+                cut = _last_slash(p)
+            if m >= 0:
+                last_parent = m
+        N = len(nodes)
+        parent = np.empty(N, dtype=np.intp)
+        bn = parent
+        for i in range(N):
+            bn[i] = pars[i]
+    finally:
+        free(pars)
+    bn = block_node
     length = np.empty(N, dtype=np.intp)
     order = np.empty(N, dtype=np.intp)
     group = np.empty(n, dtype=np.intp)
@@ -594,6 +634,7 @@ def role_ancestors(list blocks):
     cdef size_t key
     cdef tree.xmlNode* node
     cdef tree.xmlAttr* attr
+    cdef const char* name
     cdef cetree._Element el
     cdef list out = []
     cdef Py_ssize_t j
@@ -620,8 +661,9 @@ def role_ancestors(list blocks):
                 used += 1
                 attr = node.properties
                 while attr is not NULL:
-                    if attr.ns is NULL and (strcmp(<const char*>attr.name, b"role") == 0
-                                            or strcmp(<const char*>attr.name, b"itemprop") == 0):
+                    name = <const char*>attr.name
+                    if attr.ns is NULL and ((name[0] == c'r' and strcmp(name, b"role") == 0)
+                                            or (name[0] == c'i' and strcmp(name, b"itemprop") == 0)):
                         out.append(cetree.elementFactory(el._doc, node))
                         break
                     attr = attr.next

@@ -1,0 +1,171 @@
+"""Round-2 content kernels against plain Python and numpy: same values, bit for bit.
+
+The scoring glue (bias, ReLU, clipping, sigmoid), the page-wide columns, the article-prefix count
+and the path tree are checked on random data and on real pages; one Cleaner shared by threads
+must give each page the signals it gives alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unboil._compiled import compiled
+from unboil.cleaner import default_cleaner
+from unboil.detect.content import Layer, _page_probability, _sigmoid, load_model
+from unboil.detect.features import _log1p_one, _log1p_table
+from unboil.segment.html import segment_html
+
+KERNEL = compiled("detect._content")
+pytestmark = pytest.mark.skipif(KERNEL is None, reason="unboil.detect._content is not compiled")
+
+
+def _aeb(shared: Path, count: int) -> list[Path]:
+    paths = sorted((shared / "aeb" / "html").glob("*.html.gz"))
+    return paths[:: max(1, len(paths) // count)][:count]
+
+
+def _path_tree_reference(paths: list[str]) -> tuple:
+    """path_tree in plain Python: nodes in first-met order, parents, deepest-first order, lengths
+    and each block's parent label by first appearance."""
+    index: dict[str, int] = {}
+    nodes: list[str] = []
+    block_node = []
+    for p in paths:
+        if p not in index:
+            index[p] = len(nodes)
+            nodes.append(p)
+        block_node.append(index[p])
+    parents = [-1] * len(nodes)
+    for i in range(len(nodes)):
+        p, child = nodes[i], i
+        while "/" in p and p.rpartition("/")[0]:
+            probe = p.rpartition("/")[0]
+            if probe in index:
+                parents[child] = index[probe]
+                break
+            index[probe] = len(nodes)
+            nodes.append(probe)
+            parents.append(-1)
+            parents[child] = index[probe]
+            child, p = index[probe], probe
+    order = sorted(range(len(nodes)), key=lambda j: nodes[j].count("/"), reverse=True)
+    labels: dict[int, int] = {}
+    group = [labels.setdefault(parents[j], len(labels)) for j in block_node]
+    return nodes, index, block_node, parents, order, [len(p) for p in nodes], group
+
+
+def _check_tree(paths: list[str]) -> None:
+    got = KERNEL.path_tree(paths)
+    want = _path_tree_reference(paths)
+    assert got[0] == want[0] and got[1] == want[1]
+    for g, w in zip(got[2:], want[2:]):
+        assert g.tolist() == list(w)
+
+
+def test_path_tree_matches_python_on_random_paths():
+    rng = random.Random(5)
+    steps = ["body", "div", "div[2]", "p", "ul", "li[3]", "é", "日本"]
+    for _ in range(400):
+        paths = []
+        for _ in range(rng.randint(0, 30)):
+            depth = rng.randint(0, 6)
+            paths.append("/".join(["html"] + [rng.choice(steps) for _ in range(depth)]))
+        if rng.random() < 0.2:
+            paths.sort()
+        if rng.random() < 0.1:
+            paths += ["", "/x", "a//b", "html"]
+        _check_tree(paths)
+
+
+def test_path_tree_matches_python_on_real_pages(shared_fixtures):
+    for path in _aeb(shared_fixtures, 15):
+        doc = segment_html(gzip.decompress(path.read_bytes()), "")
+        _check_tree([b.path for b in doc.blocks])
+
+
+def test_count_articles_is_the_set_of_prefixes():
+    rng = random.Random(9)
+    steps = ["article", "articles", "article[2]", "div", "sarticle", "x/article", "é"]
+    for _ in range(300):
+        nodes = ["/".join(rng.choice(steps) for _ in range(rng.randint(0, 5)))
+                 for _ in range(rng.randint(0, 12))]
+        nodes += ["/article", "/articl", "html/body/article"] if rng.random() < 0.3 else []
+        want = len({p[: p.index("/article") + 8] for p in nodes if "/article" in p})
+        assert KERNEL.count_articles(nodes) == want
+
+
+def test_scoring_glue_is_numpys_arithmetic():
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 7, 157):
+        z = rng.normal(0, 20, n)
+        z[: n // 3] *= 10  # beyond the clip
+        bias = float(rng.normal())
+        e = z.copy()
+        KERNEL.neg_clip(e, bias)
+        assert np.array_equal(e, -np.minimum(np.maximum(z + bias, -30.0), 30.0))
+        np.exp(e, out=e)
+        p1, odds = np.empty(n), np.empty(n)
+        KERNEL.stage1_finish(e, p1, odds)
+        want = _sigmoid(z + bias)
+        assert np.array_equal(p1, want)
+        clipped = np.minimum(np.maximum(want, 1e-6), 1 - 1e-6)
+        assert np.array_equal(odds, clipped / (1 - clipped))
+        H = rng.normal(size=(n, 8))
+        hb = rng.normal(size=8)
+        got = H.copy()
+        KERNEL.bias_relu(got, hb)
+        assert np.array_equal(got, np.maximum(H + hb, 0.0))
+
+
+def test_page_probability_is_the_layer_sigmoid():
+    rng = np.random.default_rng(8)
+    layer = load_model().page
+    for _ in range(500):
+        v = rng.normal(0, rng.choice([0.1, 1.0, 30.0]), len(layer.weights))
+        assert _page_probability(layer, v) == float(_sigmoid(layer.logit(v)))
+    hidden = Layer(rng.normal(size=3), 0.1, rng.normal(size=(len(layer.weights), 3)), rng.normal(size=3))
+    v = rng.normal(size=len(layer.weights))
+    assert _page_probability(hidden, v) == float(_sigmoid(hidden.logit(v)))
+
+
+def test_page_columns_are_numpys_values():
+    rng = np.random.default_rng(2)
+    for n, with_overlap in ((1, False), (5, True), (157, True), (40, False)):
+        words = rng.integers(0, 400, n).astype(np.float64)
+        overlap = rng.random(n) if with_overlap else None
+        X = np.zeros((n, 6))
+        KERNEL.page_columns(X, words, overlap, 0, 1, 2, 3, _log1p_table(), _log1p_one)
+        want = np.zeros((n, 6))
+        if overlap is not None:
+            want[:, 0] = 1.0
+            want[:, 1] = overlap
+        total = words.sum()
+        want[:, 2] = np.log1p(total)
+        if total:
+            want[:, 3] = np.sqrt(words / total)
+        assert np.array_equal(X, want)
+    X = np.zeros((3, 4))
+    KERNEL.page_columns(X, np.zeros(3), None, 0, 1, 2, 3, _log1p_table(), _log1p_one)
+    assert not X.any()
+
+
+def test_one_cleaner_from_several_threads(shared_fixtures):
+    pages = [gzip.decompress(p.read_bytes()) for p in _aeb(shared_fixtures, 12)]
+    cleaner = default_cleaner()
+
+    def signals(html: bytes) -> list:
+        result = cleaner.clean_html(html)
+        return [(b.signals.get("content_score"), b.signals.get("markup"),
+                 b.signals.get("in_main"), d.dropped)
+                for b, d in zip(result.blocks, result.decisions)]
+
+    alone = [signals(h) for h in pages]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(signals, pages)) == alone
