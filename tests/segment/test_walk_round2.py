@@ -46,6 +46,22 @@ def test_c_str_encoder_matches_python_on_any_text(text):
 
 
 @needs_utf8
+def test_c_str_encoder_on_long_mixed_runs():
+    import random
+
+    rnd = random.Random(7)
+    for widest in ("\xe9", "\u0416", "\U0001f600"):  # one-, two- and four-byte storage
+        for _ in range(300):
+            pieces = []
+            for _ in range(rnd.randrange(1, 12)):
+                pieces.append("a" * rnd.randrange(0, 40))
+                pieces.append(rnd.choice(CHARS) * rnd.randrange(1, 4))
+            text = "".join(pieces) + widest
+            assert utf8.encode_utf8(text) == expected(text)
+            assert utf8.encode_utf8(text[1:]) == expected(text[1:])  # other alignments
+
+
+@needs_utf8
 def test_c_str_encoder_on_every_aeb_page(shared_fixtures):
     for path in sorted((shared_fixtures / "aeb" / "html").glob("*.html.gz")):
         text = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
@@ -106,6 +122,7 @@ def test_compiled_blocks_are_left_out_of_the_cycle_collector_and_still_freed():
         pytest.skip("Blocks are made by their __init__ here")
     doc = html.segment_html("<html><body><p>one</p><p>two <a href='/x'>link</a></p></body></html>")
     assert doc.blocks and not any(gc.is_tracked(b) for b in doc.blocks)
+    assert not any(gc.is_tracked(b.element) for b in doc.blocks)
     # the blocks and their signals go with the last reference, no collection needed
     marker = Marker()
     doc.blocks[-1].signals["marker"] = marker
@@ -119,3 +136,21 @@ def test_compiled_blocks_are_left_out_of_the_cycle_collector_and_still_freed():
     finally:
         if was:
             gc.enable()
+
+
+@needs_walk
+def test_custom_element_classes_stay_tracked():
+    import gc
+
+    from lxml import etree
+
+    class Custom(etree.ElementBase):
+        pass
+
+    etree.set_element_class_lookup(etree.ElementDefaultClassLookup(element=Custom))
+    try:
+        doc = html.segment_html("<html><body><p>one</p><div>two</div></body></html>")
+        assert [type(b.element) for b in doc.blocks] == [Custom, Custom]
+        assert all(gc.is_tracked(b.element) for b in doc.blocks)
+    finally:
+        etree.set_element_class_lookup()

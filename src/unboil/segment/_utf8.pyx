@@ -160,11 +160,65 @@ cdef Py_ssize_t _fill1(const unsigned char* s, Py_ssize_t n, unsigned char* o) n
     return k
 
 
+cdef extern from *:
+    """
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    /* Copy the ASCII characters at the start of a two-byte str to o, eight at a time (their low
+       bytes); the number copied, a multiple of eight. */
+    static inline Py_ssize_t unboil_ascii_run2(const uint16_t* s, Py_ssize_t n, unsigned char* o) {
+        Py_ssize_t i = 0;
+        const __m128i high = _mm_set1_epi16((short)0xFF80);
+        const __m128i zero = _mm_setzero_si128();
+        while (i + 8 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i*)(s + i));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, high), zero)) != 0xFFFF)
+                break;
+            _mm_storel_epi64((__m128i*)(o + i), _mm_packus_epi16(v, v));
+            i += 8;
+        }
+        return i;
+    }
+    /* The same for a four-byte str. */
+    static inline Py_ssize_t unboil_ascii_run4(const uint32_t* s, Py_ssize_t n, unsigned char* o) {
+        Py_ssize_t i = 0;
+        const __m128i high = _mm_set1_epi32((int)0xFFFFFF80);
+        const __m128i zero = _mm_setzero_si128();
+        while (i + 8 <= n) {
+            __m128i a = _mm_loadu_si128((const __m128i*)(s + i));
+            __m128i b = _mm_loadu_si128((const __m128i*)(s + i + 4));
+            __m128i hi = _mm_or_si128(_mm_and_si128(a, high), _mm_and_si128(b, high));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi32(hi, zero)) != 0xFFFF)
+                break;
+            __m128i w = _mm_packs_epi32(a, b);  /* all below 0x80: no saturation */
+            _mm_storel_epi64((__m128i*)(o + i), _mm_packus_epi16(w, w));
+            i += 8;
+        }
+        return i;
+    }
+    #else
+    static inline Py_ssize_t unboil_ascii_run2(const uint16_t* s, Py_ssize_t n, unsigned char* o) {
+        (void)s; (void)n; (void)o;
+        return 0;
+    }
+    static inline Py_ssize_t unboil_ascii_run4(const uint32_t* s, Py_ssize_t n, unsigned char* o) {
+        (void)s; (void)n; (void)o;
+        return 0;
+    }
+    #endif
+    """
+    Py_ssize_t unboil_ascii_run2(const uint16_t* s, Py_ssize_t n, unsigned char* o) nogil
+    Py_ssize_t unboil_ascii_run4(const uint32_t* s, Py_ssize_t n, unsigned char* o) nogil
+
+
 cdef Py_ssize_t _fill2(const uint16_t* s, Py_ssize_t n, unsigned char* o) noexcept nogil:
-    cdef Py_ssize_t i = 0, k = 0
+    cdef Py_ssize_t i = 0, k = 0, m, stop
     cdef uint64_t w
     cdef uint32_t packed
     while i < n:
+        m = unboil_ascii_run2(s + i, n - i, o + k)  # SSE2: eight at a time
+        i += m
+        k += m
         if i + 4 <= n:
             memcpy(&w, s + i, 8)
             if w & 0xFF80FF80FF80FF80ULL == 0:  # four ASCII characters: their low bytes
@@ -174,15 +228,21 @@ cdef Py_ssize_t _fill2(const uint16_t* s, Py_ssize_t n, unsigned char* o) noexce
                 i += 4
                 k += 4
                 continue
-        k += _put(o + k, s[i])
-        i += 1
+        # a non-ASCII character is near: the next eight one by one, then try the fast path again
+        stop = i + 8 if i + 8 < n else n
+        while i < stop:
+            k += _put(o + k, s[i])
+            i += 1
     return k
 
 
 cdef Py_ssize_t _fill4(const uint32_t* s, Py_ssize_t n, unsigned char* o) noexcept nogil:
-    cdef Py_ssize_t i = 0, k = 0
+    cdef Py_ssize_t i = 0, k = 0, m, stop
     cdef uint64_t w
     while i < n:
+        m = unboil_ascii_run4(s + i, n - i, o + k)  # SSE2: eight at a time
+        i += m
+        k += m
         if i + 2 <= n:
             memcpy(&w, s + i, 8)
             if w & 0xFFFFFF80FFFFFF80ULL == 0:
@@ -191,8 +251,10 @@ cdef Py_ssize_t _fill4(const uint32_t* s, Py_ssize_t n, unsigned char* o) noexce
                 i += 2
                 k += 2
                 continue
-        k += _put(o + k, s[i])
-        i += 1
+        stop = i + 8 if i + 8 < n else n  # see _fill2
+        while i < stop:
+            k += _put(o + k, s[i])
+            i += 1
     return k
 
 

@@ -1087,7 +1087,13 @@ cdef class _CWalker:
         return 0
 
     cdef inline _Element element(self, Py_ssize_t pos):
-        return elementFactory(self.doc, self.stack[pos].node)
+        """The lxml element of stack[pos] (``Block.element``), out of the cycle collector's sight
+        when it is a plain ``_Element``: it refers only to its document, which refers to no
+        element, so it can never be part of a cycle (subclasses, which may, stay tracked)."""
+        cdef _Element el = elementFactory(self.doc, self.stack[pos].node)
+        if type(el) is _Element:
+            _untracked(el)
+        return el
 
     cdef int flush(self) except -1:
         """End the current run: its text becomes a Block when there is any."""
