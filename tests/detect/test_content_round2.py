@@ -169,3 +169,26 @@ def test_one_cleaner_from_several_threads(shared_fixtures):
     with ThreadPoolExecutor(4) as pool:
         for _ in range(3):
             assert list(pool.map(signals, pages)) == alone
+
+
+def test_two_byte_texts_count_like_lowered_python():
+    from unboil.detect.density import char_flags
+    from unboil.fingerprint.shingles import TOKEN_RE
+
+    rng = random.Random(12)
+    alphabet = [chr(c) for c in range(0x100, 0x3000)] + list("ΣσςİIi _-.,;: ") + ["Σ"] * 20
+    texts = ["ΟΔΥΣΣΕΥΣ και η Ιθάκη", "ΣΊΣΥΦΟΣ Σ", "Привет МИР и всё", "日本語のテキスト", "İstanbul Ⅻ ǅemal",
+             "ﬁnance Ǆ ǈ ǋ", "Ａｂｃ ＤＥＦ ｇｈｉ", "ŉ ΐ ΰ ẞ ß"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(400)]
+    words = sorted({t for text in texts for t in TOKEN_RE.findall(text.lower())})
+    table = KERNEL.WordSet(words[::3])
+    chosen = set(words[::3])
+    blocks = [type("B", (), {"text": t})() for t in texts]
+    n = len(blocks)
+    for flags in (None, char_flags()):
+        got_words, got_ratio, got_overlap = np.zeros(n), np.zeros(n), np.zeros(n)
+        KERNEL.block_counts(blocks, table, table, got_words, got_ratio, got_overlap, 0, 0, flags)
+        for b, w, r, o in zip(blocks, got_words, got_ratio, got_overlap):
+            toks = TOKEN_RE.findall(b.text.lower())
+            want = sum(t in chosen for t in toks) / len(toks) if toks else 0.0
+            assert (w, r, o) == (len(toks), want, want), b.text

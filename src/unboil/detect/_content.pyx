@@ -10,15 +10,19 @@ cimport cython
 from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.object cimport PyObject
 from cpython.set cimport PySet_Contains
-from cpython.unicode cimport Py_UNICODE_ISALNUM
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_TOLOWER
 from libc.math cimport fabs, floor, nearbyint, sqrt
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcmp, strcmp
+
+cdef extern from "string.h":
+    void* memmem(const void* haystack, size_t haystacklen, const void* needle, size_t needlelen)
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
 
 cdef extern from "Python.h":
+    ctypedef unsigned short Py_UCS2
     PyObject* PyTuple_GET_ITEM(object, Py_ssize_t)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     int PyUnicode_KIND(object)
@@ -927,9 +931,9 @@ cdef class WordSet:
         return len(self.words)
 
     cdef inline long long find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t n,
-                        unsigned long long hv, bint latin):
-        """The value of the word equal to the (lowercased when ``latin``) code points
-        data[start:start + n], or 0."""
+                               unsigned long long hv, int latin):
+        """The value of the word equal to the code points data[start:start + n], lowercased by
+        ``latin`` (0: as they are, 1: Latin-1 table, 2: Py_UNICODE_TOLOWER), or 0."""
         cdef Py_ssize_t h = <Py_ssize_t>(hv & <unsigned long long>self.mask), j, k
         cdef const Py_UCS4* w
         cdef Py_UCS4 ch
@@ -940,8 +944,10 @@ cdef class WordSet:
                     w = self.chars + self.wstart[j]
                     for k in range(n):
                         ch = PyUnicode_READ(kind, data, start + k)
-                        if latin:
+                        if latin == 1:
                             ch = _LATIN_LOWER[ch]
+                        elif latin == 2:
+                            ch = Py_UNICODE_TOLOWER(ch)
                         if ch != w[k]:
                             break
                     else:
@@ -1052,25 +1058,46 @@ for _c in range(256):
 
 def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
                  double[::1] stop_ratio, double[::1] overlap, Py_ssize_t max_blocks=0,
-                 Py_ssize_t max_tokens=0):
+                 Py_ssize_t max_tokens=0, const unsigned char[::1] flags=None):
     """Per block: its token count, the share of its tokens in ``stop`` and (``body`` not None)
     the share in ``body``; returns (sampled, hits): how many of the first ``max_tokens`` tokens
-    of the first ``max_blocks`` blocks there are and how many of them ``stop`` holds."""
+    of the first ``max_blocks`` blocks there are and how many of them ``stop`` holds.
+
+    ``flags`` (density.char_flags) lets a two-byte text be read as it is: when none of its
+    characters changes length or word-ness on lowering (flag 8) and none is a capital sigma
+    (lowered by context), ``text.lower()`` is each character's Py_UNICODE_TOLOWER and its words
+    are the flag-4 runs, so no lowered copy is made."""
     cdef Py_ssize_t i = 0, nw, hits, shared, n, start, j, sampled = 0, sample_hits = 0
-    cdef bint has_body = body is not None, latin, hit
+    cdef bint has_body = body is not None, hit, wide
+    cdef int latin
     cdef str text
     cdef int kind
     cdef void* data
     cdef const unsigned char* p
+    cdef const Py_UCS2* u
+    cdef const unsigned char* fl = NULL
     cdef Py_UCS4 ch
     cdef unsigned long long h
+    if flags is not None and flags.shape[0] >= 0x10000:
+        fl = &flags[0]
     for b in blocks:
         text = b.text
+        latin = 1
         if PyUnicode_KIND(text) != 1:
-            text = text.lower()
-            latin = False
-        else:
-            latin = True
+            wide = False
+            if fl is not NULL and PyUnicode_KIND(text) == 2:
+                u = <const Py_UCS2*>PyUnicode_DATA(text)
+                n = PyUnicode_GET_LENGTH(text)
+                wide = True
+                for j in range(n):
+                    if fl[u[j]] & 8 or u[j] == 0x3A3:
+                        wide = False
+                        break
+            if wide:
+                latin = 2
+            else:
+                text = text.lower()
+                latin = 0
         kind = PyUnicode_KIND(text)
         data = PyUnicode_DATA(text)
         n = PyUnicode_GET_LENGTH(text)
@@ -1078,7 +1105,7 @@ def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
         j = 0
         while True:
             # next token: [start, j) with its FNV-1a hash over lowercased code points
-            if latin:
+            if latin == 1:
                 p = <const unsigned char*>data
                 while j < n and not _LATIN_ISWORD[p[j]]:
                     j += 1
@@ -1088,6 +1115,17 @@ def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
                 h = FNV_OFFSET
                 while j < n and _LATIN_ISWORD[p[j]]:
                     h = (h ^ <unsigned long long>_LATIN_LOWER[p[j]]) * FNV_PRIME
+                    j += 1
+            elif latin == 2:
+                u = <const Py_UCS2*>data
+                while j < n and not (fl[u[j]] & 4):
+                    j += 1
+                if j >= n:
+                    break
+                start = j
+                h = FNV_OFFSET
+                while j < n and fl[u[j]] & 4:
+                    h = (h ^ <unsigned long long>Py_UNICODE_TOLOWER(u[j])) * FNV_PRIME
                     j += 1
             else:
                 while j < n and not _is_word(PyUnicode_READ(kind, data, j)):
@@ -1404,11 +1442,17 @@ def count_articles(list nodes):
     cdef int kind
     cdef void* data
     cdef const char* pat = b"/article"
+    cdef const char* at
     for item in nodes:
         p = <str>item
         n = PyUnicode_GET_LENGTH(p)
         kind = PyUnicode_KIND(p)
         data = PyUnicode_DATA(p)
+        if kind == 1:  # the usual case: glibc's vectorised search over the bytes
+            at = <const char*>memmem(data, n, pat, 8)
+            if at is not NULL:
+                found.add(p[:at - <const char*>data + 8])
+            continue
         for i in range(n - 7):
             if PyUnicode_READ(kind, data, i) != 47:
                 continue

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil.detect.density import content_kernel
+from unboil.detect.density import char_flags, content_kernel
 from unboil.detect.markup import (
     MarkupVocabulary,
     PageMarkup,
@@ -162,14 +162,15 @@ def _stop_counts_compiled(declared: str, blocks: list[Any], kernel: Any, words: 
     out = overlap if overlap is not None else stop_ratio
     if code in LANGUAGES:
         sampled, hits = kernel.block_counts(blocks, _stop_wordset(code, kernel), body, words,
-                                            stop_ratio, out, 400, 3000)
+                                            stop_ratio, out, 400, 3000, char_flags())
         if not sampled or hits >= 0.1 * sampled:
             return code
         stop_ratio[:] = 0.0
     sampled, counts = kernel.sample_counts(blocks, 400, 3000, _detector_wordset(kernel),
                                            len(LANGUAGES))
     lang = _best_detected(counts, sampled)
-    kernel.block_counts(blocks, _stop_wordset(lang, kernel), body, words, stop_ratio, out)
+    kernel.block_counts(blocks, _stop_wordset(lang, kernel), body, words, stop_ratio, out, 0, 0,
+                        char_flags())
     return lang
 
 
