@@ -192,3 +192,23 @@ def test_two_byte_texts_count_like_lowered_python():
             toks = TOKEN_RE.findall(b.text.lower())
             want = sum(t in chosen for t in toks) / len(toks) if toks else 0.0
             assert (w, r, o) == (len(toks), want, want), b.text
+
+
+def test_feature_rows_do_not_depend_on_how_signal_keys_were_made(shared_fixtures):
+    from unboil.detect.density import annotate_density
+    from unboil.detect.features import page_features
+    from unboil.detect.repeats import annotate_repeats
+    from unboil.detect.widgets import annotate_widgets
+
+    cleaner = default_cleaner()
+    for path in _aeb(shared_fixtures, 4):
+        doc = segment_html(gzip.decompress(path.read_bytes()), "")
+        annotate_density(doc)
+        annotate_widgets(doc, cleaner.lexicon)
+        annotate_repeats(doc, cleaner.config.repeats)
+        want = page_features(doc).matrix
+        for k, b in enumerate(doc.blocks):  # equal keys that are other objects, or a foreign key
+            b.signals = {"".join(list(key)): value for key, value in b.signals.items()}
+            if k % 3 == 0:
+                b.signals[("not", "a", "str")] = 1
+        assert np.array_equal(page_features(doc).matrix, want)
