@@ -1339,6 +1339,7 @@ cdef class Annotator:
         cdef _Out *out = self.out
         cdef Py_ssize_t *pend = self.pend
         cdef _Slots bs = self.block_slots, ls = self.link_slots
+        cdef bint links_checked = False
         if nb and (bs is None or not bs.current(type(blocks[0]))):
             bs = self.block_slots = _Slots(type(blocks[0]), _BLOCK_FIELDS)
         for i in range(nb):
@@ -1362,9 +1363,11 @@ cdef class Annotator:
             n_links = len(links)
             share_links = profile_links = 0
             for link in links:
-                if ls is None or not ls.current(type(link)):
-                    ls = self.link_slots = _Slots(type(link), ("href",))
-                href = ls.get(link, 0)
+                if not links_checked:  # the first link of the page: is the layout current?
+                    if ls is None or not ls.current(type(link)):
+                        ls = self.link_slots = _Slots(type(link), ("href",))
+                    links_checked = True
+                href = ls.get(link, 0)  # other classes than the first link's: getattr
                 th = hash(href)
                 kind = hrefs.get(href, th)
                 if kind is None:
