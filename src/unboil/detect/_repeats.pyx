@@ -15,36 +15,6 @@ from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
-from cpython.object cimport Py_TYPE
-import types as _types
-
-cdef extern from "Python.h":
-    ctypedef struct PyMemberDef:
-        int type
-        Py_ssize_t offset
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef *d_member
-
-
-cdef Py_ssize_t _slot_offset(type cls, str name) except -2:
-    """The byte offset of ``cls``'s own plain object slot ``name``, else -1."""
-    descr = cls.__dict__.get(name)
-    if not isinstance(descr, _types.MemberDescriptorType):
-        return -1
-    cdef PyMemberDef *member = (<PyMemberDescrObject *> <PyObject *> descr).d_member
-    if member.type != 16 or member.offset <= 0:  # T_OBJECT_EX
-        return -1
-    return member.offset
-
-
-cdef inline object _read(object obj, void *cls, Py_ssize_t off, str name):
-    """``getattr(obj, name)``, straight from the slot when ``obj`` is exactly of ``cls``."""
-    cdef PyObject *value
-    if off > 0 and <void *> Py_TYPE(obj) == cls:
-        value = (<PyObject **> ((<char *> <PyObject *> obj) + off))[0]
-        if value != NULL:
-            return <object> value
-    return getattr(obj, name)
 
 
 cdef extern from "Python.h":
@@ -482,16 +452,12 @@ cdef class TokenPage:
         if self.starts == NULL or self.kstarts == NULL:
             raise MemoryError()
         self._rehash(256)
-        # the first block's class: its text and signals slots are read directly (the offsets
-        # are looked up per page, so a class changed in between is seen)
-        cdef type cls = type(<object> PyList_GET_ITEM(blocks, 0)) if n else object
-        cdef Py_ssize_t off_text = _slot_offset(cls, "text"), off_signals = _slot_offset(cls, "signals")
         for i in range(n):
             self.starts[i] = self.nids
             self.kstarts[i] = self.nkchars
             block = <object> PyList_GET_ITEM(blocks, i)
-            text = _read(block, <void *> cls, off_text, "text")
-            self.signals.append(_read(block, <void *> cls, off_signals, "signals"))
+            text = block.text
+            self.signals.append(block.signals)
             if PyUnicode_IS_ASCII(text):
                 m = PyUnicode_GET_LENGTH(text)
                 if m < 1024:
