@@ -837,8 +837,8 @@ def context(double[:, ::1] X, const double[::1] words, const Py_ssize_t[::1] gro
         free(buf)
 
 
-def region_basic(double[:, ::1] R, const double[::1] p1, const double[::1] words,
-                 const Py_ssize_t[::1] group):
+cdef int region_basic(double[:, ::1] R, const double[::1] p1, const double[::1] words,
+                      const Py_ssize_t[::1] group) except -1:
     """Columns 1-5 of content.region_features: word-weighted windows of the stage-1 scores, the
     weighted mean under the same parent, the best of the next two and the previous score."""
     cdef Py_ssize_t n = p1.shape[0], i, g, ng = 0, lo, hi, r, col
@@ -890,6 +890,7 @@ def region_basic(double[:, ::1] R, const double[::1] p1, const double[::1] words
             R[i, 5] = p1[i - 1] if i > 0 else 0.0
     finally:
         free(buf)
+    return 0
 
 
 # ---------------------------------------------------------------- word counting without tokens
@@ -1209,8 +1210,8 @@ def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
     return sampled, sample_hits
 
 
-def page_sums(const double[::1] p1, const double[::1] words, const double[:, ::1] X,
-              Py_ssize_t c_tag_p, Py_ssize_t c_link):
+cdef tuple page_sums(const double[::1] p1, const double[::1] words, const double[:, ::1] X,
+                     Py_ssize_t c_tag_p, Py_ssize_t c_link):
     """The word sums of content.page_vector (whole numbers, so exact in any order): blocks with
     a stage-1 score >= 0.5, their words, their words in <p>, words of link-heavy blocks, all."""
     cdef Py_ssize_t i, npos = 0
@@ -1296,11 +1297,11 @@ cdef Py_ssize_t _best(const double* mass, Py_ssize_t n, const Py_ssize_t[::1] bl
     return best
 
 
-def region_containers(double[:, ::1] R, const double[::1] p1, const double[::1] words,
+cdef int region_containers(double[:, ::1] R, const double[::1] p1, const double[::1] words,
                       double margin, const Py_ssize_t[::1] block_node,
                       const Py_ssize_t[::1] parent, const Py_ssize_t[::1] order,
-                      const Py_ssize_t[::1] length, list nodes, const long long[::1] found,
-                      long long comments_bit):
+                           const Py_ssize_t[::1] length, list nodes, const long long[::1] found,
+                           long long comments_bit) except -1:
     """Columns 6-14 of content.region_features: the best containers at the three margins, where
     the blocks lie against the main one, and the comment blocks outside it (same arithmetic)."""
     cdef Py_ssize_t n = p1.shape[0], N = parent.shape[0], i, x, best, first, last, r, column
@@ -1361,6 +1362,7 @@ def region_containers(double[:, ::1] R, const double[::1] p1, const double[::1] 
             R[i, 14] = comment_words / total if total else 0.0
     finally:
         free(buf)
+    return 0
 
 
 # ---------------------------------------------------------------- scoring without small numpy calls
