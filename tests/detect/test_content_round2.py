@@ -89,6 +89,18 @@ def test_path_tree_matches_python_on_real_pages(shared_fixtures):
         _check_tree([b.path for b in doc.blocks])
 
 
+def test_article_count_over_block_paths():
+    rng = random.Random(21)
+    steps = ["article", "article[2]", "div", "articles", "main", "ü"]
+    for _ in range(300):
+        paths = ["/".join(["html"] + [rng.choice(steps) for _ in range(rng.randint(0, 5))])
+                 for _ in range(rng.randint(1, 25))]
+        nodes, _, block_node, *_ = KERNEL.path_tree(paths)
+        want = len({p[: p.index("/article") + 8] for p in paths if "/article" in p})
+        assert KERNEL.count_articles(nodes, block_node) == want
+        assert KERNEL.count_articles(nodes) == want
+
+
 def test_count_articles_is_the_set_of_prefixes():
     rng = random.Random(9)
     steps = ["article", "articles", "article[2]", "div", "sarticle", "x/article", "é"]
