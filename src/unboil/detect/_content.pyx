@@ -20,17 +20,12 @@ from lxml.includes cimport tree
 
 cdef extern from "Python.h":
     ctypedef unsigned short Py_UCS2
-    int PyDict_Next(object, Py_ssize_t*, PyObject**, PyObject**)
-    bint PyUnicode_CheckExact(object)
-    unsigned int PyUnicode_CHECK_INTERNED(object)
     PyObject* PyTuple_GET_ITEM(object, Py_ssize_t)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     int PyUnicode_KIND(object)
     void* PyUnicode_DATA(object)
     Py_UCS4 PyUnicode_READ(int, void*, Py_ssize_t)
     bint PyUnicode_IS_ASCII(object)
-
-import sys
 
 import numpy as np
 
@@ -542,40 +537,6 @@ def subtree_or(const long long[::1] own, const Py_ssize_t[::1] block_node,
         out[i] |= m
 
 
-# the interned key objects (the module tuple keeps them alive)
-_SIGNAL_KEYS = tuple(sys.intern(k) for k in (
-    "widget", "widget_score", "repeat_size", "repeat_of_title", "is_title"))
-cdef PyObject* _K_WIDGET = <PyObject*>_SIGNAL_KEYS[0]
-cdef PyObject* _K_SCORE = <PyObject*>_SIGNAL_KEYS[1]
-cdef PyObject* _K_SIZE = <PyObject*>_SIGNAL_KEYS[2]
-cdef PyObject* _K_RTITLE = <PyObject*>_SIGNAL_KEYS[3]
-cdef PyObject* _K_TITLE = <PyObject*>_SIGNAL_KEYS[4]
-
-
-cdef bint _signal_values(dict sig, PyObject** vals) noexcept:
-    """The values of the five flag signals fill_rows reads (NULL when absent), found in one walk
-    over the dict comparing key pointers: exact only when every key is interned (interned
-    strings are unique per value), so a dict holding any other key answers False (look up)."""
-    cdef Py_ssize_t pos = 0
-    cdef PyObject* key
-    cdef PyObject* value
-    vals[0] = vals[1] = vals[2] = vals[3] = vals[4] = NULL
-    while PyDict_Next(sig, &pos, &key, &value):
-        if not PyUnicode_CheckExact(<object>key) or not PyUnicode_CHECK_INTERNED(<object>key):
-            return False
-        if key == _K_WIDGET:
-            vals[0] = value
-        elif key == _K_SCORE:
-            vals[1] = value
-        elif key == _K_SIZE:
-            vals[2] = value
-        elif key == _K_RTITLE:
-            vals[3] = value
-        elif key == _K_TITLE:
-            vals[4] = value
-    return True
-
-
 def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const double[::1] stop_ratio,
               const long long[::1] found, const long long[::1] inner, const long long[::1] anc,
               tuple cols, const Py_ssize_t[::1] mk_cols, const Py_ssize_t[::1] inner_cols,
@@ -592,7 +553,6 @@ def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const doub
     cdef dict sig
     cdef str text
     cdef PyObject* hit
-    cdef PyObject* vals[5]
     for b in blocks:
         nw = <Py_ssize_t>words[i]
         sig = b.signals
@@ -632,21 +592,11 @@ def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const doub
                 c = inner_cols[k]
                 if c >= 0:
                     X[i, c] = 1.0
-        if _signal_values(sig, vals):
-            widget, score, size, rtitle, title = (
-                <object>vals[0] if vals[0] is not NULL else None,
-                <object>vals[1] if vals[1] is not NULL else 0.0,
-                <object>vals[2] if vals[2] is not NULL else None,
-                <object>vals[3] if vals[3] is not NULL else None,
-                <object>vals[4] if vals[4] is not NULL else None)
-        else:
-            widget, score, size = sig.get("widget"), sig.get("widget_score", 0.0), sig.get("repeat_size")
-            rtitle, title = sig.get("repeat_of_title"), sig.get("is_title")
-        X[i, c_widget] = 1.0 if widget else 0.0
-        X[i, c_score] = score
-        X[i, c_rep] = 1.0 if (size or 1) > 1 else 0.0
-        X[i, c_rt] = 1.0 if rtitle else 0.0
-        X[i, c_title] = 1.0 if title else 0.0
+        X[i, c_widget] = 1.0 if sig.get("widget") else 0.0
+        X[i, c_score] = sig.get("widget_score", 0.0)
+        X[i, c_rep] = 1.0 if (sig.get("repeat_size") or 1) > 1 else 0.0
+        X[i, c_rt] = 1.0 if sig.get("repeat_of_title") else 0.0
+        X[i, c_title] = 1.0 if sig.get("is_title") else 0.0
         i += 1
 
 
