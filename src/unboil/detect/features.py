@@ -189,8 +189,8 @@ def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
 class PageFeatures:
     """The feature matrix of one page plus the columns later stages reuse."""
 
-    __slots__ = ("matrix", "words", "markup", "_parents", "lang", "stopword_ratio",
-                 "jsonld_overlap", "page")
+    __slots__ = ("_parents", "jsonld_overlap", "lang", "markup", "matrix", "page", "stopword_ratio",
+                 "words")
 
     def __init__(self, matrix: np.ndarray, words: np.ndarray, markup: list[tuple[str, ...]],
                  parents: list[str] | None, lang: str, stopword_ratio: np.ndarray,
