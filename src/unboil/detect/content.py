@@ -52,6 +52,15 @@ PAGE_FEATURES = (
     "pos_share",
 )
 _DATE_IN_URL = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-]|$)|/(19|20)\d\d\d\d\d\d")
+
+
+def _url_features(url: str) -> tuple[bool, float, bool]:
+    """What the URL's path says of the page: a date in it, its depth (scaled), a long-slug ending."""
+    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
+    depth = min(path.count("/") + 1, 8) / 4 if path else 0.0
+    return bool(_DATE_IN_URL.search("/" + path + "/")), depth, path.rpartition("/")[2].count("-") >= 3
+
+
 _MARGINS = (0.0, 0.2, -0.2)  # offsets of the main, tight and loose containers from the margin
 
 
@@ -240,11 +249,7 @@ def page_vector(url: str, paths: list[str], feats: PageFeatures, p1: np.ndarray,
     v[5] = (words[pos] * X[pos, _COL["tag_p"]]).sum() / pos_words if pos_words else 0.0
     articles = {p[: p.index("/article") + 8] for p in paths if "/article" in p}
     v[6] = np.log1p(len(articles))
-    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
-    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
-    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
-    slug = path.rpartition("/")[2]
-    v[9] = slug.count("-") >= 3
+    v[7], v[8], v[9] = _url_features(url)
     v[10] = R[0, 14]
     v[11] = (words * (X[:, _COL["link_density"]] >= 0.5)).sum() / total
     v[12] = pos_words / total
@@ -357,11 +362,7 @@ def _page_vector_values(url: str, n: int, X: np.ndarray, npos: int, pos_words: f
     v[4] = np.log1p(pos_words / max(npos, 1))
     v[5] = pos_p / pos_words if pos_words else 0.0
     v[6] = log1p[articles] if articles < len(log1p) else np.log1p(articles)
-    path = url.split("://", 1)[-1].partition("/")[2].split("?")[0].strip("/")
-    v[7] = bool(_DATE_IN_URL.search("/" + path + "/"))
-    v[8] = min(path.count("/") + 1, 8) / 4 if path else 0.0
-    slug = path.rpartition("/")[2]
-    v[9] = slug.count("-") >= 3
+    v[7], v[8], v[9] = _url_features(url)
     v[10] = R[0, 14]
     v[11] = heavy / total
     v[12] = pos_words / total
