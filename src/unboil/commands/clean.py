@@ -64,20 +64,21 @@ def _start(args: argparse.Namespace, cleaner: Any = None) -> None:
     _STATE["keep_html"] = args.keep_html
 
 
-def _clean_item(item: Any) -> tuple[Any, Any, str]:
-    """(item, cleaned record or None, error message): what one input becomes, in any process."""
+def _clean_item(item: Any) -> tuple[dict[str, Any] | None, tuple[str, str, str, str] | None]:
+    """(cleaned record, None) or (None, (id, reason, source, position)) for one input, in any
+    process; only the output crosses back from a worker, not the input record with its HTML."""
     from unboil.records import clean_record
 
     if not hasattr(item, "record"):  # an ErrorItem from the reader
-        return item, None, item.reason
+        return None, (item.id, item.reason, item.source, item.position)
     keys = _STATE["keys"]
     try:
         out = clean_record(item.record, cleaner=_STATE["cleaner"], keys=keys)
     except (InputError, ValueError) as exc:
-        return item, None, str(exc)
+        return None, (str(item.record.get(keys.id, "")), str(exc), item.source, item.position)
     if not _STATE["keep_html"]:
         out.pop(keys.html, None)
-    return item, out, ""
+    return out, None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,15 +94,12 @@ def run(args: argparse.Namespace) -> int:
         start_args = (args,) if args.workers > 1 else (args, cleaner)
         results = map_ordered(_clean_item, read_items(args), args.workers, initializer=_start,
                               initargs=start_args)
-        for item, out, problem in _progress(results):
+        for out, failure in _progress(results):
             seen += 1
             if out is None:
                 errors += 1
-                if hasattr(item, "record"):
-                    rid = str(item.record.get(keys.id, ""))
-                else:
-                    rid = item.id
-                sink.error(rid, problem, source=item.source, position=item.position)
+                rid, reason, source, position = failure
+                sink.error(rid, reason, source=source, position=position)
                 continue
             cleaned += 1
             removed.update(out[keys.metadata]["unboil"]["removed"])
