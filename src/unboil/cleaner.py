@@ -10,38 +10,12 @@ from typing import Any
 
 from unboil.detect.density import annotate_density
 from unboil.detect.repeats import RepeatsConfig, annotate_repeats
-from unboil.document import DROP, CleanResult, Document
+from unboil.document import CleanResult, Document
 from unboil.errors import DocumentTooLarge, InputError
 from unboil.normalize import control_ratio
 from unboil.segment.text import segment_text
 
 log = logging.getLogger(__name__)
-
-# Stages imported on first use (the HTML ones pull in lxml, the lexicon machinery and numpy),
-# then kept here so that each page does not pay for an import statement.
-_annotate_widgets: Any = None
-_segment_html: Any = None
-_annotate_content: Any = None
-
-
-def _widgets_stage() -> Any:
-    """annotate_widgets, imported once per process."""
-    global _annotate_widgets
-    from unboil.detect.widgets import annotate_widgets
-
-    _annotate_widgets = annotate_widgets
-    return annotate_widgets
-
-
-def _html_stages() -> tuple[Any, Any]:
-    """segment_html and annotate_content, imported once per process."""
-    global _segment_html, _annotate_content
-    from unboil.detect.content import annotate_content
-    from unboil.segment.html import segment_html
-
-    _annotate_content = annotate_content
-    _segment_html = segment_html
-    return segment_html, annotate_content
 
 RulesArg = Any  # None | RuleSet | Rule | path | TOML string | an iterable of those
 
@@ -155,17 +129,18 @@ class Cleaner:
 
     def clean_html(self, html: str | bytes, url: str | None = None, title: str | None = None) -> CleanResult:
         """Clean an HTML page (str, or bytes whose charset is detected)."""
+        from unboil.segment.html import segment_html
+
         if not isinstance(html, (str, bytes)):
             raise InputError(f"html must be str or bytes, got {type(html).__name__}")
-        doc = (_segment_html or _html_stages()[0])(html, url or "", title=title, max_bytes=self.config.max_html_bytes)
+        doc = segment_html(html, url or "", title=title, max_bytes=self.config.max_html_bytes)
         return self.clean_document(doc)
 
     def clean_document(self, doc: Document) -> CleanResult:
         """Annotate a segmented document, let the rules decide, and render the kept blocks."""
         self.annotate(doc)
         decisions = self.rules.decide(doc)
-        blocks = doc.blocks
-        kept = [blocks[d.index].text for d in decisions if d.action != DROP]  # not d.dropped
+        kept = [doc.blocks[d.index].text for d in decisions if not d.dropped]
         return CleanResult(
             text="\n\n".join(kept),
             blocks=doc.blocks,
@@ -177,15 +152,19 @@ class Cleaner:
 
     def annotate(self, doc: Document) -> None:
         """Run every detector over ``doc`` (signals only; nothing is removed here)."""
+        from unboil.detect.widgets import annotate_widgets
+
         annotate_density(doc)
-        (_annotate_widgets or _widgets_stage())(doc, self.lexicon)
+        annotate_widgets(doc, self.lexicon)
         if doc.metadata.get("title_inferred"):
             # the title of bare text is its first line that is not a widget, so that cleaning
             # twice finds the same title (a leading "Share on Facebook" is no headline)
             doc.title = next((b.text for b in doc.blocks if not b.signals.get("widget")), doc.title)
         annotate_repeats(doc, self.config.repeats)
         if doc.root is not None:
-            (_annotate_content or _html_stages()[1])(doc)
+            from unboil.detect.content import annotate_content
+
+            annotate_content(doc)
         if self.site_model is not None:
             self.site_model.annotate(doc)
 
