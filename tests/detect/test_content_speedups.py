@@ -1,7 +1,7 @@
 """The compiled density and content kernels against their pure-Python twins: same signals, exactly.
 
-Every check runs both paths in one process (UNBOIL_PURE_PYTHON switches the kernel off per call)
-on real pages from ../shared/fixtures and on hand-made edge cases, and wants bit-equal results.
+Every check runs both paths in one process (each stage's private twin takes the kernel, None for
+plain Python) on real pages from ../shared/fixtures and on hand-made edge cases, and wants bit-equal results.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import pytest
 
 from unboil._compiled import compiled
 from unboil.cleaner import default_cleaner
-from unboil.detect.content import annotate_content, best_container, score_page
-from unboil.detect.density import _PUNCT, _SPACE, annotate_density, astral_flags, char_flags
-from unboil.detect.features import _log1p_table, page_features, pick_language
-from unboil.detect.markup import block_markup
+from unboil.detect.content import _annotate_content, _score_page, best_container, load_model
+from unboil.detect.density import _PUNCT, _SPACE, _annotate_density, astral_flags, char_flags
+from unboil.detect.features import _log1p_table, _page_features, _pick_language
+from unboil.detect.markup import _block_markup, load_vocabulary
 from unboil.detect.repeats import annotate_repeats
 from unboil.detect.widgets import annotate_widgets
 from unboil.fingerprint.shingles import TOKEN_RE
@@ -45,12 +45,9 @@ def _pages(shared: Path, per_bench: int) -> list[Path]:
     return out
 
 
-def _both(monkeypatch: pytest.MonkeyPatch, fn, *args):
-    """``fn(*args)`` with the kernel off, then on."""
-    monkeypatch.setenv("UNBOIL_PURE_PYTHON", "1")
-    pure = fn(*args)
-    monkeypatch.delenv("UNBOIL_PURE_PYTHON")
-    return pure, fn(*args)
+def _both(fn, *args):
+    """``fn(*args, kernel)`` in plain Python (kernel None), then with the compiled kernel."""
+    return fn(*args, None), fn(*args, KERNEL)
 
 
 def _fresh(doc):
@@ -59,9 +56,9 @@ def _fresh(doc):
     return doc
 
 
-def _annotated(doc):
+def _annotated(doc, kernel=KERNEL):
     cleaner = default_cleaner()
-    annotate_density(_fresh(doc))
+    _annotate_density(_fresh(doc), None, kernel)
     annotate_widgets(doc, cleaner.lexicon)
     annotate_repeats(doc, cleaner.config.repeats)
     return doc
@@ -71,39 +68,39 @@ def _signals(doc) -> list[dict]:
     return [dict(b.signals) for b in doc.blocks]
 
 
-def test_real_pages_give_identical_signals_and_features(shared_fixtures, monkeypatch):
+def test_real_pages_give_identical_signals_and_features(shared_fixtures):
     for path in _pages(shared_fixtures, 20):
         doc = segment_html(gzip.decompress(path.read_bytes()), "")
 
-        def density(d=doc):
-            annotate_density(_fresh(d))
+        def density(kernel, d=doc):
+            _annotate_density(_fresh(d), None, kernel)
             return _signals(d)
 
-        pure, fast = _both(monkeypatch, density)
+        pure, fast = _both(density)
         assert pure == fast, path.name
         _annotated(doc)
-        pure, fast = _both(monkeypatch, block_markup, doc)
+        pure, fast = _both(_block_markup, doc, load_vocabulary())
         assert pure == fast, path.name
-        pf, ff = _both(monkeypatch, page_features, doc)
+        pf, ff = _both(_page_features, doc, None)
         assert np.array_equal(pf.matrix, ff.matrix), path.name
         assert np.array_equal(pf.words, ff.words) and np.array_equal(pf.stopword_ratio, ff.stopword_ratio)
         assert (pf.jsonld_overlap is None) == (ff.jsonld_overlap is None)
         if pf.jsonld_overlap is not None:
             assert np.array_equal(pf.jsonld_overlap, ff.jsonld_overlap)
         assert (pf.markup, pf.parents, pf.lang) == (ff.markup, ff.parents, ff.lang), path.name
-        (_, ps), (_, fs) = _both(monkeypatch, score_page, doc)
+        (_, ps), (_, fs) = _both(_score_page, doc, load_model())
         assert np.array_equal(ps, fs), path.name
 
-        def content(d=doc):
-            annotate_content(d)
+        def content(kernel, d=doc):
+            _annotate_content(d, load_model(), kernel)
             return _signals(d), dict(d.metadata)
 
-        pure, fast = _both(monkeypatch, content)
+        pure, fast = _both(content)
         assert pure == fast, path.name
 
 
 @pytest.mark.parametrize("lang", ["", "en", "de-AT", "xx", "nb"])
-def test_edge_texts_and_languages(monkeypatch, lang):
+def test_edge_texts_and_languages(lang):
     body = " ".join(TRICKY) * 3
     html = (f'<html lang="{lang}"><head><script type="application/ld+json">'
             f'{{"@type": "NewsArticle", "articleBody": "{body}"}}</script></head><body>'
@@ -115,12 +112,12 @@ def test_edge_texts_and_languages(monkeypatch, lang):
     doc = segment_html(html, "https://example.com/2026/11/27/a-b-c-d")
     _annotated(doc)
 
-    def run(d=doc):
-        annotate_density(_fresh(d))
-        annotate_content(_annotated(d))
+    def run(kernel, d=doc):
+        _annotate_density(_fresh(d), None, kernel)
+        _annotate_content(_annotated(d, kernel), load_model(), kernel)
         return _signals(d), dict(d.metadata)
 
-    pure, fast = _both(monkeypatch, run)
+    pure, fast = _both(run)
     assert pure == fast
 
 
@@ -183,12 +180,12 @@ def test_best_container_on_random_trees():
         assert (nodes[best] if best >= 0 else "") == best_container(paths, mass)
 
 
-def test_pick_language_same_both_ways(monkeypatch):
+def test_pick_language_same_both_ways():
     samples = [("de-AT", "der die und in den von zu das mit sich".split()),
                ("", "и в не на что он с как а то все".split()), ("xx", ["1234", "5678"]),
                ("en", ["der", "die", "und"] * 40), ("", [])]
     for declared, tokens in samples:
-        pure, fast = _both(monkeypatch, pick_language, declared, tokens)
+        pure, fast = _both(_pick_language, declared, tokens)
         assert pure == fast
 
 
@@ -207,3 +204,22 @@ def test_token_masks_name_the_vocabulary_classes(shared_fixtures):
         for name in vocab.token_classes(token):
             want |= bits.bit[name]
         assert bits.token_mask(token) == want, token
+
+
+def test_pure_python_switch_is_read_at_import():
+    """UNBOIL_PURE_PYTHON=1 before import leaves the content stage on plain Python throughout."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from unboil.detect import content, density, features, markup\n"
+            "assert density.KERNEL is None and content.KERNEL is None\n"
+            "assert features.KERNEL is None and markup.KERNEL is None\n"
+            "from unboil.segment.html import segment_html\n"
+            "doc = segment_html('<html><body><nav><a href=\"/\">Home</a></nav>"
+            "<p>Some words of text here.</p></body></html>', '')\n"
+            "density.annotate_density(doc)\n"
+            "content.annotate_content(doc)\n"
+            "assert all('content_score' in b.signals for b in doc.blocks)\n")
+    env = {**os.environ, "UNBOIL_PURE_PYTHON": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

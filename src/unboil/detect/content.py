@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from unboil.detect.density import content_kernel
+from unboil.detect.density import KERNEL
 from unboil.detect.features import COLUMNS as _COL
-from unboil.detect.features import FEATURES, PageFeatures, _log1p_table, page_features
+from unboil.detect.features import FEATURES, PageFeatures, _log1p_table, _page_features
 from unboil.document import Document
 
 __all__ = ["ContentModel", "PAGE_FEATURES", "REGION_FEATURES", "annotate_content", "load_model", "region_features"]
@@ -272,12 +272,15 @@ def add_page_type(R: np.ndarray, X: np.ndarray, p_article: float) -> None:
 
 def score_page(doc: Document, model: ContentModel | None = None) -> tuple[PageFeatures, np.ndarray]:
     """Stage-1 features and the final content score of every block."""
-    model = model or load_model()
-    feats = page_features(doc)
+    return _score_page(doc, model or load_model(), KERNEL)
+
+
+def _score_page(doc: Document, model: ContentModel, kernel: Any) -> tuple[PageFeatures, np.ndarray]:
+    """``score_page`` with the compiled ``kernel``, or in plain Python when it is None."""
+    feats = _page_features(doc, None, kernel)
     if not doc.blocks:
         return feats, np.zeros(0)
-    kernel = content_kernel() if feats.page is not None else None
-    if kernel is not None:
+    if feats.page is not None and kernel is not None:
         score = np.empty(len(doc.blocks))
         _score_compiled(doc, feats, model, kernel, score, None)
         return feats, score
@@ -371,18 +374,21 @@ def _page_vector_values(url: str, n: int, X: np.ndarray, npos: int, pos_words: f
 
 def annotate_content(doc: Document, model: ContentModel | None = None) -> None:
     """Write markup, stopword_ratio, jsonld_overlap, content_score and in_main on each block."""
+    _annotate_content(doc, model or load_model(), KERNEL)
+
+
+def _annotate_content(doc: Document, model: ContentModel, kernel: Any) -> None:
+    """``annotate_content`` with the compiled ``kernel``, or in plain Python when it is None."""
     if doc.root is None:
         return
-    model = model or load_model()
-    kernel = content_kernel()
     if kernel is not None and doc.blocks:
-        feats = page_features(doc)
+        feats = _page_features(doc, None, kernel)
         if feats.page is not None:
             _score_compiled(doc, feats, model, kernel, np.empty(len(doc.blocks)),
                             (model.threshold, model.threshold_other))
             doc.metadata["stopword_lang"] = feats.lang
             return
-    feats, score = score_page(doc, model)
+    feats, score = _score_page(doc, model, kernel)
     article = doc.metadata.get("article_score", 0.0) >= 0.5
     threshold = model.threshold if article else model.threshold_other
     overlap = feats.jsonld_overlap

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Collection
 from typing import Any
@@ -20,18 +19,10 @@ _BMP = 0x10000
 _WORD = re.compile(TOKEN_RE.pattern.rstrip("+"))  # one character of a TOKEN_RE token
 
 
-_LOADED: list[Any] = []
-
-
-def content_kernel() -> Any:
-    """The compiled kernel of the density and content stages, or None (not built, or switched
-    off by UNBOIL_PURE_PYTHON): ``compiled("detect._content")``, remembered once found."""
-    if _LOADED:
-        return None if os.environ.get("UNBOIL_PURE_PYTHON") else _LOADED[0]
-    kernel = compiled("detect._content")
-    if kernel is not None:
-        _LOADED.append(kernel)
-    return kernel
+#: The compiled kernel of the density and content stages (density, markup, features, content),
+#: resolved once at import: None when it is not built or UNBOIL_PURE_PYTHON was set. Each public
+#: function there has a private twin taking the kernel, so tests can run both paths in one process.
+KERNEL: Any = compiled("detect._content")
 
 
 def _punct_ratio(text: str) -> float:
@@ -83,7 +74,11 @@ def annotate_density_pure(doc: Document, stopwords: Collection[str] | None = Non
 
 def annotate_density(doc: Document, stopwords: Collection[str] | None = None) -> None:
     """Write ``words``, ``chars``, ``position``, ``punct_ratio`` and ``stopword_ratio`` on each block."""
-    kernel = content_kernel()
+    _annotate_density(doc, stopwords, KERNEL)
+
+
+def _annotate_density(doc: Document, stopwords: Collection[str] | None, kernel: Any) -> None:
+    """``annotate_density`` with the compiled ``kernel``, or in plain Python when it is None."""
     if kernel is None or stopwords is not None:
         annotate_density_pure(doc, stopwords)
         return

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil.detect.density import char_flags, content_kernel
+from unboil.detect.density import KERNEL, char_flags
 from unboil.detect.markup import (
     MarkupVocabulary,
     PageMarkup,
@@ -122,9 +122,13 @@ def _best_detected(counts: list[int], sampled: int) -> str:
 
 def pick_language(declared: str, tokens: list[str]) -> str:
     """The stop-word language: the page's declared ``lang`` when a list ships, else the best fit."""
+    return _pick_language(declared, tokens, KERNEL)
+
+
+def _pick_language(declared: str, tokens: list[str], kernel: Any) -> str:
+    """``pick_language`` with the compiled ``kernel``, or in plain Python when it is None."""
     code = _language_code(declared)
     sample = tokens[:3000]
-    kernel = content_kernel()
     if code in LANGUAGES:
         stop = _stopset(code)
         if kernel is not None:
@@ -217,7 +221,11 @@ class PageFeatures:
 
 def page_features(doc: Document, vocab: MarkupVocabulary | None = None) -> PageFeatures:
     """The feature matrix (blocks x FEATURES) of a segmented HTML page."""
-    kernel = content_kernel()
+    return _page_features(doc, vocab, KERNEL)
+
+
+def _page_features(doc: Document, vocab: MarkupVocabulary | None, kernel: Any) -> PageFeatures:
+    """``page_features`` with the compiled ``kernel``, or in plain Python when it is None."""
     if kernel is not None:
         return page_features_compiled(doc, vocab or load_vocabulary(), kernel)
     return page_features_pure(doc, vocab)
@@ -230,7 +238,7 @@ def page_features_pure(doc: Document, vocab: MarkupVocabulary | None = None) -> 
     markup, inner = block_markup_pure(doc, vocab or load_vocabulary())
     token_lists = [TOKEN_RE.findall(b.text.lower()) for b in blocks]
     all_tokens = [t for toks in token_lists[: min(n, 400)] for t in toks]
-    lang = pick_language(str(doc.metadata.get("lang", "")), all_tokens)
+    lang = _pick_language(str(doc.metadata.get("lang", "")), all_tokens, None)
     stop = _stopset(lang) if lang else frozenset()
     body = (doc.metadata.get("jsonld") or {}).get("articleBody") or ""
     body_tokens = frozenset(TOKEN_RE.findall(body.lower())) if len(body) >= 200 else frozenset()

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from unboil.detect.density import content_kernel
+from unboil.detect.density import KERNEL
 from unboil.document import Document
 
 if sys.version_info >= (3, 11):
@@ -122,8 +122,13 @@ def block_markup(
     """The region classes of every block (sorted tuples), from tokens, tags and roles, and the
     classes named *inside* the nearest content marker (tokens before the first "content" or
     "article" token, innermost first): boilerplate nested in the article, such as its comments."""
-    vocab = vocab or load_vocabulary()
-    kernel = content_kernel()
+    return _block_markup(doc, vocab or load_vocabulary(), KERNEL)
+
+
+def _block_markup(
+    doc: Document, vocab: MarkupVocabulary, kernel: Any
+) -> tuple[list[tuple[str, ...]], list[frozenset[str]]]:
+    """``block_markup`` with the compiled ``kernel``, or in plain Python when it is None."""
     if kernel is not None:
         bits = markup_bits(doc, vocab, kernel)
         return bits.tuples(), bits.inner_sets()
