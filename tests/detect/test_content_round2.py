@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unboil._compiled import compiled
 from unboil.cleaner import default_cleaner
@@ -89,27 +91,47 @@ def test_path_tree_matches_python_on_real_pages(shared_fixtures):
         _check_tree([b.path for b in doc.blocks])
 
 
+def _articles(paths: list[str]) -> int:
+    nodes, _, block_node, parent, order, length, _ = KERNEL.path_tree(paths)
+    return KERNEL.tree_articles(nodes, block_node, parent, order, length)
+
+
 def test_article_count_over_block_paths():
     rng = random.Random(21)
     steps = ["article", "article[2]", "div", "articles", "main", "ü"]
     for _ in range(300):
         paths = ["/".join(["html"] + [rng.choice(steps) for _ in range(rng.randint(0, 5))])
                  for _ in range(rng.randint(1, 25))]
-        nodes, _, block_node, *_ = KERNEL.path_tree(paths)
         want = len({p[: p.index("/article") + 8] for p in paths if "/article" in p})
-        assert KERNEL.count_articles(nodes, block_node) == want
-        assert KERNEL.count_articles(nodes) == want
+        assert _articles(paths) == want
 
 
-def test_count_articles_is_the_set_of_prefixes():
+def test_article_count_is_the_set_of_prefixes():
     rng = random.Random(9)
-    steps = ["article", "articles", "article[2]", "div", "sarticle", "x/article", "é"]
-    for _ in range(300):
-        nodes = ["/".join(rng.choice(steps) for _ in range(rng.randint(0, 5)))
+    steps = ["article", "articles", "article[2]", "div", "sarticle", "x/article", "é", "", "/article",
+             "articl", "日本", "ARTICLE"]
+    for _ in range(3000):
+        paths = ["/".join(rng.choice(steps) for _ in range(rng.randint(0, 5)))
                  for _ in range(rng.randint(0, 12))]
-        nodes += ["/article", "/articl", "html/body/article"] if rng.random() < 0.3 else []
-        want = len({p[: p.index("/article") + 8] for p in nodes if "/article" in p})
-        assert KERNEL.count_articles(nodes) == want
+        paths += ["/article", "/articl", "html/body/article", "/article/x", "//article"] if rng.random() < 0.3 else []
+        want = len({p[: p.index("/article") + 8] for p in paths if "/article" in p})
+        assert _articles(paths) == want, paths
+
+
+@given(st.lists(st.lists(st.sampled_from(["article", "article[3]", "articles", "div", "", "a/b",
+                                          "/article", "é", "ar"]), max_size=6), max_size=15))
+@settings(max_examples=300, deadline=None)
+def test_article_count_hypothesis(steps):
+    paths = ["/".join(s) for s in steps]
+    want = len({p[: p.index("/article") + 8] for p in paths if "/article" in p})
+    assert _articles(paths) == want
+
+
+def test_article_count_on_real_pages(shared_fixtures):
+    for path in _aeb(shared_fixtures, 15):
+        paths = [b.path for b in segment_html(gzip.decompress(path.read_bytes()), "").blocks]
+        want = len({p[: p.index("/article") + 8] for p in paths if "/article" in p})
+        assert _articles(paths) == want, path.name
 
 
 def test_scoring_glue_is_numpys_arithmetic():

@@ -12,7 +12,7 @@ from cpython.object cimport PyObject
 from cpython.set cimport PySet_Contains
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_TOLOWER
 from libc.math cimport fabs, floor, nearbyint, sqrt
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcmp, strcmp
 
 cimport lxml.includes.etreepublic as cetree
@@ -1432,50 +1432,60 @@ def write_scores(list blocks, list markup, const double[::1] stop_ratio, object 
         i += 1
 
 
-def count_articles(list nodes, const Py_ssize_t[::1] block_node=None):
-    """``len({p[: p.index("/article") + 8] for p in nodes if "/article" in p})`` with the scan
-    for "/article" in C; given a path tree's ``block_node``, over its block paths only (the
-    nodes numbered below every block's node)."""
-    cdef set found = set()
-    cdef Py_ssize_t done = 0, limit = -1, j
-    cdef str last = None
-    if block_node is not None:
-        for j in range(block_node.shape[0]):
-            if block_node[j] + 1 > limit:
-                limit = block_node[j] + 1
-    cdef str p
-    cdef Py_ssize_t i, k, n
-    cdef int kind
-    cdef void* data
+def tree_articles(list nodes, const Py_ssize_t[::1] block_node, const Py_ssize_t[::1] parent,
+                  const Py_ssize_t[::1] order, const Py_ssize_t[::1] length):
+    """``len({p[: p.index("/article") + 8] for p in paths if "/article" in p})`` over the block
+    paths of a ``path_tree`` (content.page_vector's article count), with no scan of the paths.
+
+    The first "/article" in a path starts at a "/", so it lies in one step: it is the parent's
+    when the parent path holds one, else it begins where the node's own step does (at the
+    parent's length). Its prefix is then the parent path of that step plus "/article": one prefix
+    per such parent node. A top node (no parent; never from HTML) is scanned outright; its only
+    possible match is the path "/article..." itself, whose prefix "/article" is no tree prefix.
+    """
+    cdef Py_ssize_t N = parent.shape[0], n = block_node.shape[0], i, j, p, lp, count = 0
     cdef const char* pat = b"/article"
-    cdef const char* at
-    for item in nodes:
-        if done == limit:
-            break
-        done += 1
-        p = <str>item
-        n = PyUnicode_GET_LENGTH(p)
-        kind = PyUnicode_KIND(p)
-        data = PyUnicode_DATA(p)
-        if kind == 1:  # the usual case: a plain byte loop (memmem's setup costs more here)
-            at = <const char*>data
-            for i in range(n - 7):
-                if at[i] == c'/' and at[i + 1] == c'a' and memcmp(at + i + 2, pat + 2, 6) == 0:
-                    # neighbours mostly share their article: skip the substring when it repeats
-                    if (last is None or PyUnicode_GET_LENGTH(last) != i + 8
-                            or PyUnicode_KIND(last) != 1
-                            or memcmp(PyUnicode_DATA(last), at, i + 8) != 0):
-                        last = p[:i + 8]
-                        found.add(last)
-                    break
-            continue
-        for i in range(n - 7):
-            if PyUnicode_READ(kind, data, i) != 47:
-                continue
-            for k in range(1, 8):
-                if PyUnicode_READ(kind, data, i + k) != <Py_UCS4>pat[k]:
-                    break
+    cdef str s
+    cdef Py_ssize_t* art = <Py_ssize_t*>realloc(NULL, (N + 1) * sizeof(Py_ssize_t))
+    cdef unsigned char* seen = NULL
+    if art is NULL:
+        raise MemoryError()
+    try:
+        seen = <unsigned char*>calloc(N + 2, 1)
+        if seen is NULL:
+            raise MemoryError()
+        for i in range(N - 1, -1, -1):  # shallowest first: parents before children
+            j = order[i]
+            p = parent[j]
+            if p >= 0:
+                if art[p] >= 0:
+                    art[j] = art[p]
+                    continue
+                s = <str>nodes[j]
+                lp = length[p]
+                art[j] = p if (length[j] >= lp + 8 and _starts_article(s, lp, pat)) else -1
             else:
-                found.add(p[:i + 8])
-                break
-    return len(found)
+                s = <str>nodes[j]
+                art[j] = N if (length[j] >= 8 and _starts_article(s, 0, pat)) else -1
+        for i in range(n):
+            j = art[block_node[i]]
+            if j >= 0 and not seen[j]:
+                seen[j] = 1
+                count += 1
+    finally:
+        free(art)
+        free(seen)
+    return count
+
+
+cdef inline bint _starts_article(str s, Py_ssize_t at, const char* pat) noexcept:
+    """Whether ``s[at:at + 8] == "/article"`` (the caller checks the length)."""
+    cdef int kind = PyUnicode_KIND(s)
+    cdef void* data = PyUnicode_DATA(s)
+    cdef Py_ssize_t k
+    if kind == 1:
+        return memcmp(<const char*>data + at, pat, 8) == 0
+    for k in range(8):
+        if PyUnicode_READ(kind, data, at + k) != <Py_UCS4>pat[k]:
+            return False
+    return True

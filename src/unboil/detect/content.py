@@ -335,10 +335,10 @@ def _score_compiled(doc: Document, feats: PageFeatures, model: ContentModel, ker
         R, odds, p1, words, page.group, float(model.margin), page.block_node, page.parent,
         page.order, page.length, page.nodes, page.found, page.bits.bit.get("comments", 0), X,
         _COL["tag_p"], _COL["link_density"])
-    # the block paths' "/article" prefixes: the path tree's first nodes are the distinct block
-    # paths (numbered by first appearance), which give the same set as every block's path
+    # the block paths' "/article" prefixes, read off the path tree (kernel.tree_articles)
     vector = _page_vector_values(doc.url, n, X, npos, pos_words, pos_p, heavy, total, R,
-                                 kernel.count_articles(page.nodes, page.block_node))
+                                 kernel.tree_articles(page.nodes, page.block_node, page.parent,
+                                                      page.order, page.length))
     p_article = _page_probability(model.page, vector)
     kernel.page_type(R, X, p_article, _ART_COLUMNS)
     e = _exp_neg_logit(model.region, np.hstack([X, R]), kernel)
