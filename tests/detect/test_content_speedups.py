@@ -223,3 +223,52 @@ def test_pure_python_switch_is_read_at_import():
             "assert all('content_score' in b.signals for b in doc.blocks)\n")
     env = {**os.environ, "UNBOIL_PURE_PYTHON": "1"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_block_slots_read_directly_give_what_getattr_gives(shared_fixtures):
+    """The kernels read Block slots at their descriptors' offsets; with that switched off (another
+    class registered) every attribute goes through getattr: same signals and metadata."""
+    from unboil.document import Block
+
+    class Other:
+        pass
+
+    def run(d):
+        _annotate_density(_fresh(d), None, KERNEL)
+        _annotate_content(_annotated(d), load_model(), KERNEL)
+        return _signals(d), dict(d.metadata)
+
+    try:
+        for path in _pages(shared_fixtures, 6):
+            doc = segment_html(gzip.decompress(path.read_bytes()), "")
+            KERNEL.block_layout(Other)
+            slow = run(doc)
+            KERNEL.block_layout(Block)
+            assert run(doc) == slow, path.name
+    finally:
+        KERNEL.block_layout(Block)
+
+
+def test_block_subclasses_and_unset_slots_fall_back_to_getattr():
+    from unboil.document import Block
+
+    class Sub(Block):
+        __slots__ = ()
+
+        @property
+        def text(self):  # a subclass may shadow a field: the kernel must see what getattr sees
+            return "shadowed text here"
+
+        @text.setter
+        def text(self, value):
+            pass
+
+    plain = Block(index=0, text="one two three")
+    sub = Sub(index=1, text="ignored")
+    words, ratio, overlap = np.zeros(2), np.zeros(2), np.zeros(2)
+    table = KERNEL.WordSet(["two", "here"])
+    KERNEL.block_counts([plain, sub], table, table, words, ratio, overlap, 0, 0, char_flags())
+    assert list(words) == [3, 3] and list(ratio) == [1 / 3, 1 / 3]
+    del plain.text
+    with pytest.raises(AttributeError):
+        KERNEL.block_counts([plain], table, None, words, ratio, overlap, 0, 0, char_flags())

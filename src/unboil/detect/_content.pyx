@@ -27,9 +27,77 @@ cdef extern from "Python.h":
     Py_UCS4 PyUnicode_READ(int, void*, Py_ssize_t)
     bint PyUnicode_IS_ASCII(object)
 
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    int T_OBJECT_EX
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    PyObject* Py_TYPE(object)
+
+import types
+
 import numpy as np
 
+from unboil.document import Block
+
 cetree.import_lxml__etree()
+
+
+# ---------------------------------------------------------------- Block slots without getattr
+# Every pass reads a few attributes of each Block; a generic getattr goes through the type's
+# attribute lookup and the slot descriptor each time. For a Block itself (not a subclass or a
+# stand-in), the kernels read the slot at the descriptor's offset instead: the same object.
+
+cdef enum:
+    F_TEXT
+    F_SIGNALS
+    F_CLASS_TOKENS
+    F_TAG
+    F_PATH
+    F_ELEMENT
+    F_LINKS
+    F_LINK_DENSITY
+    F_INDEX
+    NFIELDS
+
+_FIELDS = ("text", "signals", "class_tokens", "tag", "path", "element", "links", "link_density",
+           "index")
+cdef Py_ssize_t _OFFSET[NFIELDS]
+cdef object _BLOCK_TYPE = None
+
+
+def block_layout(type cls):
+    """Read the slots ``_FIELDS`` of exact ``cls`` instances at their descriptors' offsets (a
+    field that is no plain object slot keeps the getattr)."""
+    global _BLOCK_TYPE
+    cdef Py_ssize_t k
+    cdef PyMemberDef* member
+    for k, name in enumerate(_FIELDS):
+        d = cls.__dict__.get(name)
+        _OFFSET[k] = -1
+        if type(d) is types.MemberDescriptorType:
+            member = (<PyMemberDescrObject*><PyObject*>d).d_member
+            if member.type == T_OBJECT_EX:
+                _OFFSET[k] = member.offset
+    _BLOCK_TYPE = cls
+
+
+cdef inline object _get(object b, int field, str name):
+    """``getattr(b, name)``, from the slot directly when ``b`` is exactly a Block."""
+    cdef Py_ssize_t off = _OFFSET[field]
+    cdef PyObject* v
+    if off >= 0 and <PyObject*>Py_TYPE(b) == <PyObject*>_BLOCK_TYPE:
+        v = (<PyObject**>((<char*><PyObject*>b) + off))[0]
+        if v is not NULL:
+            return <object>v
+    return getattr(b, name)
+
+
+block_layout(Block)
 
 cdef unsigned char _ASCII_WORD[128]
 for _c in range(128):
@@ -106,7 +174,7 @@ def density(list blocks, const unsigned char[::1] flags, object astral):
     cdef str text
     cdef dict sig
     for b in blocks:
-        text = b.text
+        text = _get(b, F_TEXT, "text")
         length = PyUnicode_GET_LENGTH(text)
         kind = PyUnicode_KIND(text)
         data = PyUnicode_DATA(text)
@@ -139,10 +207,10 @@ def density(list blocks, const unsigned char[::1] flags, object astral):
                 inside = word
             if redo:
                 words = _count_tokens(text.lower())
-        sig = b.signals
+        sig = _get(b, F_SIGNALS, "signals")
         sig["words"] = words
         sig["chars"] = length
-        index = b.index
+        index = _get(b, F_INDEX, "index")
         sig["position"] = index / <double>last if n > 1 else 0.0
         sig["punct_ratio"] = round4(punct / <double>(length - space)) if length - space > 0 else 0.0
 
@@ -251,7 +319,7 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
     _ptrmap_init(&seen, 1024)
     try:
         for b in blocks:
-            toks = b.class_tokens
+            toks = _get(b, F_CLASS_TOKENS, "class_tokens")
             if <PyObject*>toks != <PyObject*>prev or i == 0:
                 # blocks of one element context share the tuple object: nothing new to read
                 L = len(toks)
@@ -297,7 +365,7 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
                 M = L
             found_out[i] = tf
             inner_out[i] = ti
-            sig = b.signals
+            sig = _get(b, F_SIGNALS, "signals")
             hit = PyDict_GetItem(sig, "ancestors")
             anc = <tuple?>hit if hit is not NULL else ()
             if <PyObject*>anc != <PyObject*>panc or i == 0:
@@ -320,7 +388,7 @@ def markup_masks(list blocks, dict token_memo, object token_mask, dict tag_memo,
                 swap = acum; acum = pacum; pacum = swap
                 panc = anc
                 PA = A
-            tag = b.tag
+            tag = _get(b, F_TAG, "tag")
             if <PyObject*>tag != <PyObject*>ptag or i == 0:
                 tb = _lookup(tag_memo, tag, tag_mask)
                 ptag = tag
@@ -356,7 +424,7 @@ def path_tree(list paths):
     cdef Py_ssize_t[::1] bn = block_node
     for i in range(n):
         item = paths[i]
-        p = item if type(item) is str else item.path
+        p = item if type(item) is str else _get(item, F_PATH, "path")
         hit = PyDict_GetItem(index, p)
         if hit is NULL:
             j = len(nodes)
@@ -555,10 +623,10 @@ def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const doub
     cdef PyObject* hit
     for b in blocks:
         nw = <Py_ssize_t>words[i]
-        sig = b.signals
-        text = b.text
+        sig = _get(b, F_SIGNALS, "signals")
+        text = _get(b, F_TEXT, "text")
         X[i, 0] = log1p[nw] if nw < nlog else log1p_slow(nw)
-        ld = b.link_density
+        ld = _get(b, F_LINK_DENSITY, "link_density")
         X[i, 1] = ld
         X[i, 2] = ld >= 0.5
         if nw:
@@ -567,13 +635,13 @@ def fill_rows(double[:, ::1] X, list blocks, const double[::1] words, const doub
         X[i, 5] = nw <= 3
         nl = PyUnicode_GET_LENGTH(text)
         X[i, 6] = nl > 0 and PySet_Contains(sentence_end, text[nl - 1:]) == 1
-        nl = len(b.links)
+        nl = len(_get(b, F_LINKS, "links"))
         X[i, 7] = log1p[nl] if nl < nlog else log1p_slow(nl)
         pos = i / <double>last
         X[i, 8] = pos
         X[i, 9] = 4 * pos * (1 - pos)
         X[i, 10] = min(len(sig.get("ancestors", ())), 40) / 10.0
-        hit = PyDict_GetItem(tag_cols, b.tag)
+        hit = PyDict_GetItem(tag_cols, _get(b, F_TAG, "tag"))
         if hit is not NULL:
             X[i, <Py_ssize_t><object>hit] = 1.0
         m = anc[i]
@@ -645,7 +713,7 @@ def role_ancestors(list blocks):
         for j in range(cap):
             seen[j] = 0
         for b in blocks:
-            element = b.element
+            element = _get(b, F_ELEMENT, "element")
             if element is None:
                 continue
             el = element
@@ -1034,7 +1102,7 @@ def sample_counts(list blocks, Py_ssize_t max_blocks, Py_ssize_t max_tokens, Wor
             if b_i >= max_blocks or seen >= max_tokens:
                 break
             b_i += 1
-            scan.reset(b.text)
+            scan.reset(_get(b, F_TEXT, "text"))
             while seen < max_tokens and scan.next():
                 seen += 1
                 v = words.find(scan.kind, scan.data, scan.start, scan.length, scan.hv, scan.latin)
@@ -1079,7 +1147,7 @@ def block_counts(list blocks, WordSet stop, WordSet body, double[::1] words,
     if flags is not None and flags.shape[0] >= 0x10000:
         fl = &flags[0]
     for b in blocks:
-        text = b.text
+        text = _get(b, F_TEXT, "text")
         latin = 1
         if PyUnicode_KIND(text) != 1:
             wide = False
@@ -1420,7 +1488,7 @@ def write_scores(list blocks, list markup, const double[::1] stop_ratio, object 
     if has_overlap:
         ov = overlap
     for b in blocks:
-        sig = b.signals
+        sig = _get(b, F_SIGNALS, "signals")
         sig["markup"] = markup[i]
         sig["stopword_ratio"] = round4(stop_ratio[i])
         if has_overlap:
