@@ -227,6 +227,25 @@ def test_timed_run_counts_errors_and_scores_them_empty(quality: ModuleType) -> N
     assert seen[-1] == (3, 3)
 
 
+def test_best_of_keeps_the_first_outputs_and_the_fastest_pass(quality: ModuleType) -> None:
+    import time
+
+    calls: list[int] = []
+
+    def slow_first(x: int) -> str:
+        calls.append(x)
+        if len(calls) <= 2:  # the whole first pass is slow, later passes are not
+            time.sleep(0.05)
+        return f"text {x} pass {(len(calls) - 1) // 2}"
+
+    run = quality.best_of(slow_first, [1, 2], passes=3)
+    assert len(calls) == 6  # three passes over two items
+    assert run.outputs == ["text 1 pass 0", "text 2 pass 0"]  # scored outputs are the first pass's
+    assert run.seconds < 0.05  # the slow first pass (>= 0.1 s) does not count
+    with pytest.raises(ValueError, match="at least 1"):
+        quality.best_of(slow_first, [1], passes=0)
+
+
 def test_unknown_tool_is_rejected_with_the_known_names(quality: ModuleType) -> None:
     with pytest.raises(ValueError, match="known: unboil"):
         quality.peers.build_tools(["no-such-tool"])
