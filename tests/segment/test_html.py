@@ -277,6 +277,19 @@ def test_empty_pages_give_no_blocks(page):
     assert doc.blocks == []
 
 
+@pytest.mark.parametrize("page", [b" \t\n\r\x0b\x0c", " \t\n\r\x0b\x0c"])
+def test_pages_of_ascii_whitespace_are_not_parsed(page):
+    doc = segment_html(page)
+    assert doc.blocks == [] and doc.root is None and "parse_error" not in doc.metadata
+
+
+def test_whitespace_around_a_page_changes_nothing():
+    page = b"<html><head><title>T</title></head><body><p>one</p><p>two</p></body></html>"
+    bare, padded = segment_html(page), segment_html(b"\n \t" + page + b"\r\n\x0c")
+    assert [(b.text, b.path) for b in padded.blocks] == [(b.text, b.path) for b in bare.blocks]
+    assert padded.title == bare.title == "T"
+
+
 def test_malformed_and_truncated_html_gives_what_is_there():
     assert texts("<p>one<p>two<div><b>bold <i>both</b> after</i></div></span></td>") == [
         "one", "two", "bold both after"]

@@ -502,7 +502,7 @@ def _segment_html(
     data, encoding = _encode(html, max_bytes)
     metadata: dict[str, Any] = {"encoding": encoding} if encoding else {}
     root = None
-    if data.strip():
+    if data and not data.isspace():  # data.strip() would copy every page that ends in a newline
         try:
             root = etree.fromstring(data, _parser())
         except (etree.LxmlError, ValueError) as exc:  # rare with recover=True
