@@ -262,6 +262,22 @@ def test_c_whitespace_helpers_match_python(text):
     assert walk.squash_lines(text) == "\n".join(filter(None, pieces))
 
 
+# Mostly printable ASCII: runs of eight and more such bytes take the word-at-a-time path of the
+# C squash, which stops exactly at the first space, control byte or non-ASCII character.
+WORDY_TEXT = st.text(alphabet=st.sampled_from(list("abcdefgh.,!~0Z") * 8 + list(SPACES)
+                                              + ["\x00", "\x1f", "\x7f", "é", "€", "\U0001d11e"]),
+                     max_size=80)
+
+
+@needs_walk
+@settings(max_examples=400, deadline=None)
+@given(WORDY_TEXT)
+def test_c_squash_of_long_words_matches_python(text):
+    assert walk.squash(text) == " ".join(text.split())
+    pieces = (" ".join(seg.split()) for seg in text.split("\x00"))
+    assert walk.squash_lines(text) == "\n".join(filter(None, pieces))
+
+
 TOKEN_TEXT = st.text(alphabet=st.sampled_from(list("aB-_ \t\n\x0b\x1c9") + ["é", "\u212a"]),
                      max_size=40)
 

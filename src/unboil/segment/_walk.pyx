@@ -318,20 +318,40 @@ cdef inline bint _all_space(const unsigned char* s, Py_ssize_t n) noexcept nogil
     return True
 
 
+cdef extern from *:
+    """
+    /* How many bytes of a word loaded from memory come before its lowest flagged byte. On a
+       big-endian machine the flags are not exact in memory order: 0 sends every byte of the
+       word to the byte-by-byte path. */
+    #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    #define UNBOIL_BYTES_BEFORE_FLAG(bad) 0
+    #else
+    #define UNBOIL_BYTES_BEFORE_FLAG(bad) (__builtin_ctzll(bad) >> 3)
+    #endif
+    """
+    Py_ssize_t UNBOIL_BYTES_BEFORE_FLAG(uint64_t bad) nogil
+
+
 cdef Py_ssize_t _squash(const unsigned char* s, Py_ssize_t n, unsigned char* out) noexcept nogil:
     """" ".join(text.split()) of UTF-8 text, written to ``out`` (room for n bytes); its length."""
     cdef Py_ssize_t i = 0, o = 0, w
     cdef bint gap = False
     cdef unsigned char c, k
-    cdef uint64_t word
+    cdef uint64_t word, bad
     while i < n:
-        if not gap and i + 8 <= n:  # eight printable ASCII bytes (no space among them) at once
+        if not gap and i + 8 <= n:  # printable ASCII bytes (no space among them), 8 at a time
             memcpy(&word, s + i, 8)
-            if ((word - 0x2121212121212121ULL) | word) & 0x8080808080808080ULL == 0:
-                memcpy(out + o, &word, 8)
+            # a flag on each byte that is not printable ASCII (below 0x21 or from 0x80); the
+            # lowest flag is exact (bytes below it borrow nothing), those above it may be false
+            bad = ((word - 0x2121212121212121ULL) | word) & 0x8080808080808080ULL
+            memcpy(out + o, &word, 8)  # o <= i, so out has room for these 8 bytes
+            if bad == 0:
                 i += 8
                 o += 8
                 continue
+            w = UNBOIL_BYTES_BEFORE_FLAG(bad)  # the printable bytes before the first other one
+            i += w
+            o += w  # s[i] is now a space, a control byte or part of a non-ASCII character
         c = s[i]
         k = _BYTE_CLASS[c]
         if k == 0:
