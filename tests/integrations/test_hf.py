@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import unboil
@@ -63,6 +65,11 @@ def test_cache_hit_for_the_same_rules_and_miss_for_others(rows, tmp_path, rule_f
     assert Hasher.hash(unboil.Cleaner()) == Hasher.hash(unboil.Cleaner())
 
 
+@pytest.mark.skipif(
+    sys.version_info[:3] == (3, 12, 1),
+    reason="datasets' num_proc map crashes CPython 3.12.1 in its garbage collector even without unboil "
+    "(seen with datasets 5.2, multiprocess 0.70.19, dill 0.4.1); 3.10, 3.11 and 3.13 run it",
+)
 def test_num_proc_gives_the_same_rows(rows, tmp_path):
     datasets.Dataset.from_dict(rows).save_to_disk(str(tmp_path / "raw"))
     ds = datasets.load_from_disk(str(tmp_path / "raw"))
