@@ -24,8 +24,10 @@ cdef extern from "Python.h":
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
         PyMemberDef *d_member
+    ctypedef struct PyTypeObject:
+        PyObject *(*tp_alloc)(PyTypeObject *, Py_ssize_t)
 
-from cpython.ref cimport Py_XDECREF
+from cpython.ref cimport Py_XDECREF, Py_DECREF
 import types as _types
 
 cdef int _T_OBJECT_EX = 16
@@ -51,7 +53,9 @@ cdef object _layout(type cls):
     if found is False:
         offsets = tuple(_slot_offset(cls, name) for name in ("index", "action", "rule", "matched"))
         # only the class's own slots, on instances object.__new__ makes of exactly that class
-        found = None if min(offsets) < 0 or cls.__new__ is not object.__new__ else offsets
+        # (not abstract either: object.__new__ refuses those, and so must we)
+        found = (None if min(offsets) < 0 or cls.__new__ is not object.__new__
+                 or getattr(cls, "__abstractmethods__", None) else offsets)
         _layouts[cls] = found
     return found
 
@@ -72,13 +76,22 @@ cdef enum:
 
 cdef object _new_decision(object cls, object index, object action, object rule, object matched,
                           tuple layout=None):
-    cdef object d = cls.__new__(cls)
+    cdef object d
+    cdef PyObject *fresh
     if layout is not None:  # a slots class: write the slots themselves
+        # what object.__new__(cls) does for a class whose __new__ is object.__new__ (checked by
+        # _layout): allocate through the type's tp_alloc, without the call and argument checks
+        fresh = (<PyTypeObject *> <PyObject *> cls).tp_alloc(<PyTypeObject *> <PyObject *> cls, 0)
+        if fresh == NULL:
+            raise MemoryError()
+        d = <object> fresh
+        Py_DECREF(d)  # <object> took a new reference; tp_alloc's is the one d keeps
         _put(d, <Py_ssize_t> layout[0], index)
         _put(d, <Py_ssize_t> layout[1], action)
         _put(d, <Py_ssize_t> layout[2], rule)
         _put(d, <Py_ssize_t> layout[3], matched)
         return d
+    d = cls.__new__(cls)
     PyObject_GenericSetAttr(d, "index", index)
     PyObject_GenericSetAttr(d, "action", action)
     PyObject_GenericSetAttr(d, "rule", rule)
