@@ -4,13 +4,15 @@ twin and as the plain Python objects it stands for."""
 from __future__ import annotations
 
 import gc
+import gzip
 import sys
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import pytest
 
 from unboil.document import Block, Decision
-from unboil.rules import engine
+from unboil.rules import RuleSet, columns, engine
 
 KERNEL = engine._KERNEL
 needs_kernel = pytest.mark.skipif(KERNEL is None, reason="compiled kernel not built")
@@ -44,3 +46,35 @@ def test_assemble_refuses_an_abstract_decision_class_like_object_new() -> None:
         Abstract()
     with pytest.raises(TypeError):
         KERNEL.assemble([Block(0, "x")], [[0]], ["r"], [1], Abstract, "keep", "drop")
+
+
+AEB = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "aeb" / "html"
+
+
+def _page_texts(limit: int) -> list[str]:
+    from unboil.segment.html import segment_html
+
+    texts: list[str] = []
+    for path in sorted(AEB.glob("*.html.gz"))[:limit]:
+        texts.extend(b.text for b in segment_html(gzip.decompress(path.read_bytes()), "").blocks)
+    return texts
+
+
+@needs_kernel
+def test_the_compiled_lead_filter_answers_as_the_python_one_on_real_texts() -> None:
+    texts = _page_texts(25)
+    if not texts:
+        pytest.skip("AEB pages not available")
+    texts += ["", " ", "1", "— 5 min read", "«Tags»", "Über", "Время чтения 3", "\u212a", "e\u0301"]
+    leads = {id(c.lead): c.lead for c in _default_regex_checks() if c.lead is not None}
+    leads.update({id(c.own_lead): c.own_lead for c in _default_regex_checks() if c.own_lead})
+    assert len(leads) >= 2
+    for lead in leads.values():
+        twin = KERNEL.Lead(lead)
+        for text in texts:
+            assert twin.may_match(text) == lead.may_match(text), text
+
+
+def _default_regex_checks() -> list[columns.RegexCheck]:
+    plan = RuleSet.default()._plan()
+    return [v for rule in plan.unscoped for _, v, _ in rule.selects if isinstance(v, columns.RegexCheck)]

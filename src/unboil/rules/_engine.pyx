@@ -498,11 +498,16 @@ cdef class Lead:
     cdef int nheads
     cdef int *starts  # head h's atoms are atoms_of[starts[h]:starts[h + 1]]
     cdef int *atoms_of
+    # the heads whose first atom matches ASCII character c: by_first[first_at[c]:first_at[c + 1]]
+    # (a head whose first atom does not match the character there cannot answer "maybe")
+    cdef int first_at[129]
+    cdef int *by_first
 
     def __cinit__(self, filt):
         cdef Py_ssize_t a, c, h, k, total = 0
         self.starts = NULL
         self.atoms_of = NULL
+        self.by_first = NULL
         if len(filt.atoms) > 64:
             raise ValueError("too many atoms for the compiled lead filter")
         self.filt = filt
@@ -528,15 +533,32 @@ cdef class Lead:
                 self.atoms_of[k] = <int> a
                 k += 1
         self.starts[self.nheads] = <int> k
+        self.by_first = <int*> malloc((128 * self.nheads + 1) * sizeof(int))
+        if self.by_first == NULL:
+            raise MemoryError()
+        k = 0
+        for c in range(128):
+            self.first_at[c] = <int> k
+            for h in range(self.nheads):
+                if (self.starts[h] == self.starts[h + 1]  # an empty head (none are made) fits anywhere
+                        or self.atom[self.atoms_of[self.starts[h]]][c]):
+                    self.by_first[k] = <int> h
+                    k += 1
+        self.first_at[128] = <int> k
 
     def __dealloc__(self):
         free(self.starts)
         free(self.atoms_of)
+        free(self.by_first)
 
     cdef bint _heads_at(self, int kind, void* data, Py_ssize_t j, Py_ssize_t n) noexcept:
-        cdef int h, k, s, e
+        """Whether a head may match at ``j``, where the text holds an ASCII character."""
+        cdef int b, h, k, s, e
         cdef Py_UCS4 c
-        for h in range(self.nheads):
+        cdef Py_ssize_t at = <Py_ssize_t> PyUnicode_READ(kind, data, j)  # < 128: the caller checks
+        cdef int lo = self.first_at[at], hi = self.first_at[at + 1]
+        for b in range(lo, hi):
+            h = self.by_first[b]
             s = self.starts[h]
             e = self.starts[h + 1]
             if j + (e - s) > n:
