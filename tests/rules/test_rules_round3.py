@@ -78,3 +78,29 @@ def test_the_compiled_lead_filter_answers_as_the_python_one_on_real_texts() -> N
 def _default_regex_checks() -> list[columns.RegexCheck]:
     plan = RuleSet.default()._plan()
     return [v for rule in plan.unscoped for _, v, _ in rule.selects if isinstance(v, columns.RegexCheck)]
+
+
+def test_css_checks_are_memoised_and_failures_raised_every_time() -> None:
+    from unboil.rules.matchers import MATCHERS, InvalidValue, _compile_selector
+
+    css = MATCHERS["css"]
+    for _ in range(2):
+        assert css.validate(" div.ad > a ") == "div.ad > a"
+        with pytest.raises(InvalidValue, match="bad CSS selector"):
+            css.validate("div[")
+        with pytest.raises(InvalidValue, match="bad CSS selector"):
+            css.validate("a:has-text(x)")
+    first, second = _compile_selector("div.ad"), _compile_selector("div.ad")
+    assert first is not second  # compiled objects are never shared (plans are per thread)
+    assert first.path == second.path
+
+
+def test_easylist_import_gives_the_same_rules_and_skips_twice() -> None:
+    from unboil.rules.easylist import parse_easylist
+
+    text = "\n".join(["##.ad-box", "example.com##div[id^='ad']", "a.org#@#.keep", "##div[",
+                      "x.com##.a:-abp-has(.b)", "||ads.example^", "##.ad-box", "b.net##a[href*=x"])
+    once = parse_easylist(text)
+    assert parse_easylist(text) == once
+    assert [r.match["css"] for r in once[0]] == [".ad-box", "div[id^='ad']", ".keep"]
+    assert [s.line_number for s in once[1]] == [4, 5, 6, 8]

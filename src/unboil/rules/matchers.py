@@ -9,6 +9,7 @@ and are never pickled. Rule files can only name what is registered here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -204,17 +205,31 @@ def _pattern(value: Any) -> str:
     return value
 
 
+# A selector is translated and checked when its rule is written (an EasyList import checks each
+# line, then builds its Rule, which checks it again) and translated once more when a rule set is
+# compiled: both steps are memoised by selector text (a failure is not remembered, so it is
+# raised again each time). Big enough for a whole EasyList.
+_SELECTOR_MEMO = 1 << 16
+
+
+@functools.lru_cache(maxsize=_SELECTOR_MEMO)
 def _selector_xpath(selector: str) -> str:
     return HTMLTranslator().css_to_xpath(selector)
+
+
+@functools.lru_cache(maxsize=_SELECTOR_MEMO)
+def _check_selector(selector: str) -> None:
+    """Raise ``InvalidValue`` when the selector does not translate to a valid XPath."""
+    try:
+        etree.XPath(_selector_xpath(selector))
+    except (SelectorError, etree.XPathError) as exc:
+        raise InvalidValue(f"bad CSS selector {selector!r}: {exc}") from None
 
 
 def _selector(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"expected a non-empty CSS selector string, got {_describe(value)}")
-    try:
-        etree.XPath(_selector_xpath(value))
-    except (SelectorError, etree.XPathError) as exc:
-        raise InvalidValue(f"bad CSS selector {value!r}: {exc}") from None
+    _check_selector(value)
     return value.strip()
 
 
