@@ -104,3 +104,38 @@ def test_easylist_import_gives_the_same_rules_and_skips_twice() -> None:
     assert parse_easylist(text) == once
     assert [r.match["css"] for r in once[0]] == [".ad-box", "div[id^='ad']", ".keep"]
     assert [s.line_number for s in once[1]] == [4, 5, 6, 8]
+
+
+@needs_kernel
+def test_slot_reads_fall_back_to_getattr_for_other_block_classes() -> None:
+    from unboil.document import Document
+    from unboil.rules import Rule
+
+    class Shouting(Block):
+        __slots__ = ()
+
+        @property  # type: ignore[override]
+        def text(self) -> str:
+            return "TAGS: loud"
+
+        @text.setter
+        def text(self, value: str) -> None:
+            pass
+
+    class Renumbered(Block):
+        __slots__ = ()
+
+        def __getattribute__(self, name: str) -> object:
+            return 100 if name == "index" else object.__getattribute__(self, name)
+
+    rules = RuleSet([Rule.drop("tags").where(text_regex=r"(?i)^\W*tags\b", max_words=5),
+                     Rule.drop("short").where(max_words=1)])
+    for blocks in (
+        [Block(0, "Tags: a"), Shouting(1, "quiet words here"), Block(2, "x"), Renumbered(3, "y")],
+        [Shouting(0, "quiet"), Block(1, "Tags: a"), Renumbered(2, "Tags")],
+        [Renumbered(0, "Tags: b"), Block(1, "z")],
+    ):
+        doc = Document(blocks=blocks)
+        expected = rules._decide_reference(doc)
+        assert rules.extend().decide(doc) == expected
+        assert [d.index for d in expected] == [getattr(b, "index") for b in blocks]

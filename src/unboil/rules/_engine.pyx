@@ -44,6 +44,26 @@ cdef Py_ssize_t _slot_offset(type cls, str name) except -2:
     return member.offset
 
 
+cdef Py_ssize_t _reader_offset(object obj, str name) except -2:
+    """The slot offset ``_read`` may use for ``name`` on objects of exactly ``type(obj)`` (-1:
+    none; always none for a class with its own attribute lookup)."""
+    cls = type(obj)
+    if cls.__getattribute__ is not object.__getattribute__:
+        return -1
+    return _slot_offset(cls, name)
+
+
+cdef inline object _read(object obj, void *cls, Py_ssize_t off, str name):
+    """``getattr(obj, name)``, straight from the slot at ``off`` when ``obj`` is exactly of type
+    ``cls`` (see ``_reader_offset``) and the slot is set."""
+    cdef PyObject *value
+    if off > 0 and <void *> Py_TYPE(obj) == cls:
+        value = (<PyObject **> ((<char *> <PyObject *> obj) + off))[0]
+        if value != NULL:
+            return <object> value
+    return getattr(obj, name)
+
+
 cdef dict _layouts = {}  # decision class -> (offsets of index, action, rule, matched) or None
 
 
@@ -112,8 +132,14 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
     cdef bint same
     cdef list out = []
     cdef tuple layout = _layout(decision_cls) if isinstance(decision_cls, type) else None
+    cdef void *block_cls = NULL
+    cdef Py_ssize_t index_at = -1
     if counts == NULL:
         raise MemoryError()
+    if n:
+        block = <object> PyList_GET_ITEM(blocks, 0)
+        block_cls = <void *> Py_TYPE(block)
+        index_at = _reader_offset(block, "index")
     offsets = counts + n + 1
     try:
         for p in range(n + 1):
@@ -154,7 +180,8 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
             start = offsets[p]
             m = offsets[p + 1] - start
             if m == 0:
-                out.append(_new_decision(decision_cls, block.index, keep, "", empty, layout))
+                out.append(_new_decision(decision_cls, _read(block, block_cls, index_at, "index"),
+                                         keep, "", empty, layout))
                 continue
             same = m == prev_len
             if same:
@@ -186,8 +213,8 @@ def assemble(list blocks, list hits, list ids, list effects, decision_cls, str k
                 if action is not None:
                     rule = <object> PyList_GET_ITEM(ids, which[start + k])
                     break
-            out.append(_new_decision(decision_cls, block.index, keep if action is None else action,
-                                     rule, matched, layout))
+            out.append(_new_decision(decision_cls, _read(block, block_cls, index_at, "index"),
+                                     keep if action is None else action, rule, matched, layout))
         return out
     finally:
         free(counts)
@@ -451,18 +478,24 @@ def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_
     cdef unsigned char lv
     cdef unsigned char* lead_seen = lead_known
     cdef bint screened = lead is not None and quick is not None
+    cdef void *block_cls = NULL
+    cdef Py_ssize_t text_at = -1
+    if m:
+        block = <object> PyList_GET_ITEM(blocks, _at(cands, 0))
+        block_cls = <void *> Py_TYPE(block)
+        text_at = _reader_offset(block, "text")
     for k in range(m):
         p = _at(cands, k)
         block = <object> PyList_GET_ITEM(blocks, p)
         if screened:
             lv = lead_seen[p]
             if lv == 0:
-                text = block.text
+                text = _read(block, block_cls, text_at, "text")
                 lv = 1 if len(text) <= longest and not lead.may_match(text) else 2
                 lead_seen[p] = lv
             if lv == 1:
                 continue  # no branch of the prefilter (or union) can match: no match
-        text = block.text
+        text = _read(block, block_cls, text_at, "text")
         found = known.get(text)
         if found is None:
             if quick is not None and len(text) <= longest:
