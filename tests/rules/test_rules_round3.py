@@ -95,6 +95,32 @@ def test_css_checks_are_memoised_and_failures_raised_every_time() -> None:
     assert first.path == second.path
 
 
+def test_a_css_selector_compiles_on_first_use_and_selects_as_xpath() -> None:
+    from lxml import etree, html
+
+    from unboil.rules.matchers import _compile_selector, _selector_xpath
+
+    root = html.fromstring("<div><p class='ad x'>a</p><p class='adx'>b</p><div class=' ad'>c</div></div>")
+    lazy = _compile_selector("div > .ad, p.x")
+    assert lazy._compiled is None
+    assert lazy(root) == etree.XPath(_selector_xpath("div > .ad, p.x"))(root)
+    compiled = lazy._compiled
+    assert [e.text for e in lazy(root)] == ["a", "c"] and lazy._compiled is compiled
+
+
+def test_fallback_selectors_are_shared_per_predicate_and_answer_as_the_predicate() -> None:
+    from unboil.document import Document
+    from unboil.rules.matchers import MATCHERS
+
+    predicate = MATCHERS["position"].predicate
+    assert columns._fallback(predicate) is columns._fallback(predicate)
+    doc = Document(blocks=[Block(i, "x") for i in range(5)])
+    page = columns.Page(doc.blocks, engine.MatchContext(doc, 1.0))
+    select = columns._fallback(predicate)
+    assert select("last", None, page) == [4]
+    assert select((0.2, 0.6), [0, 1, 2, 3], page) == [1, 2]
+
+
 def test_easylist_import_gives_the_same_rules_and_skips_twice() -> None:
     from unboil.rules.easylist import parse_easylist
 

@@ -74,6 +74,18 @@ def _keep(cands: Positions | None, page: Page, hits: set[int] | frozenset[int]) 
 
 
 def _fallback(predicate: Predicate) -> Selector:
+    """The selector that calls ``predicate`` position by position (one per predicate: a rule set
+    of many rules of one matcher, such as an EasyList import, shares it)."""
+    found = _FALLBACKS.get(predicate)
+    if found is None:
+        found = _FALLBACKS[predicate] = _make_fallback(predicate)
+    return found
+
+
+_FALLBACKS: dict[Predicate, Selector] = {}
+
+
+def _make_fallback(predicate: Predicate) -> Selector:
     def select(value: Any, cands: Positions | None, page: Page) -> Positions:
         blocks, ctx = page.blocks, page.ctx
         return [p for p in (page.all() if cands is None else cands) if predicate(value, blocks[p], p, ctx)]

@@ -340,8 +340,29 @@ def _compile_pattern(pattern: str) -> Any:
     return regex.compile(pattern)
 
 
+class _LazyXPath:
+    """A CSS selector's compiled XPath, built on its first use in the thread that uses it.
+
+    A rule set compiles its matchers up front, but an EasyList import holds thousands of
+    host-scoped rules that most documents never reach, and each compiled XPath brings some
+    twenty Python objects (a large heap makes every full garbage collection slower).
+    """
+
+    __slots__ = ("_compiled", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._compiled: Any = None
+
+    def __call__(self, root: Any) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = etree.XPath(self.path)
+        return compiled(root)
+
+
 def _compile_selector(selector: str) -> Any:
-    return etree.XPath(_selector_xpath(selector))
+    return _LazyXPath(_selector_xpath(selector))
 
 
 # ---------------------------------------------------------------- the registry
