@@ -181,3 +181,28 @@ def test_subclassed_and_mixed_blocks_get_the_reference_signals(
     ):
         doc = Document(blocks=[make(i, t) for i, t in enumerate(texts)], title=title)
         _all_paths(doc, RepeatsConfig(), monkeypatch)
+
+
+@needs_kernel
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.floats(0.0, 1.0),
+    # the similarities the kernel rounds: k / n and their halves (overlap * 0.5), ties included
+    st.tuples(st.integers(0, 400), st.integers(1, 400)).filter(lambda t: t[0] <= t[1]).map(
+        lambda t: t[0] / t[1]),
+    st.tuples(st.integers(0, 400), st.integers(1, 400)).filter(lambda t: t[0] <= t[1]).map(
+        lambda t: t[0] / t[1] * 0.5),
+    st.integers(0, 20_000).map(lambda k: k / 20_000),
+))
+def test_kernel_rounding_equals_round(x: float) -> None:
+    """The kernel rounds the title similarities itself; it must give ``round(x, 4)`` exactly."""
+    assert KERNEL.round4(x) == round(x, 4)
+    assert str(KERNEL.round4(x)) == str(round(x, 4))
+
+
+@needs_kernel
+def test_kernel_rounding_on_every_small_fraction() -> None:
+    for n in range(1, 301):
+        for k in range(n + 1):
+            for x in (k / n, k / n * 0.5, min(k / n * 0.5, repeats._PREFILTER_FLOOR - 1e-4)):
+                assert KERNEL.round4(x) == round(x, 4), (k, n, x)

@@ -15,6 +15,7 @@ from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy
+from libc.math cimport fabs, floor as c_floor
 
 
 cdef extern from "Python.h":
@@ -91,6 +92,38 @@ cdef int _sort_entries(Entry* entries, Py_ssize_t used, Py_ssize_t ntypes) excep
         free(counts)
         free(tmp)
     return 0
+
+
+cdef object _py_round = round
+
+
+cdef double _round4(double x) except? -1.0:
+    """``round(x, 4)`` exactly: x * 10000 rounded half to even, unless ``x`` lies within a hair
+    of a tie (or outside 0..1e6), where ``round`` itself decides."""
+    cdef double y, f, frac
+    if not (0.0 <= x <= 1e6):
+        return _py_round(x, 4)
+    y = x * 10000.0
+    f = c_floor(y)
+    frac = y - f
+    if fabs(frac - 0.5) < 1e-6:
+        return _py_round(x, 4)
+    if frac > 0.5:
+        f += 1.0
+    return f / 10000.0
+
+
+cdef inline object _rounded(object rounder, double x):
+    """``rounder(x, 4)``; the builtin ``round`` without the call (its decimal conversion is
+    most of the title signals' cost)."""
+    if rounder is _py_round:
+        return _round4(x)
+    return rounder(x, 4)
+
+
+def round4(double x):
+    """``round(x, 4)`` as the kernel computes it (for tests)."""
+    return _round4(x)
 
 
 cdef int32_t _find(int32_t* parent, int32_t i):
@@ -910,7 +943,7 @@ cdef class TokenPage:
                             distinct += 1
                             count += self.in_title[t]
                     overlap = <double> count / <double> distinct
-                    similarity = (rounder(min(overlap * 0.5, floor), 4)
+                    similarity = (_rounded(rounder, min(overlap * 0.5, floor))
                                   if overlap < reject_below else None)
                 if similarity is None:
                     rest.append(i)
@@ -960,7 +993,7 @@ cdef class TokenPage:
                            and <double> aligned / <double> nt >= min_title_coverage)
                 is_full = is_copy and similarity >= 0.9 and <double> aligned / <double> nt >= 0.9
                 signals = <dict> PyList_GET_ITEM(self.signals, i)
-                signals["title_similarity"] = rounder(similarity, 4)
+                signals["title_similarity"] = _rounded(rounder, similarity)
                 signals["title_containment"] = zero
                 signals["repeat_of_title"] = is_copy
                 signals["is_title"] = is_full
