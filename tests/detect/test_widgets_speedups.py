@@ -305,6 +305,53 @@ def test_literal_filter_is_a_case_blind_substring_test(literals: list[str], text
     assert got == (want or any(c in text for c in "\t\n\r"))
 
 
+_ASCIIISH = st.text(alphabet=st.sampled_from("abcxyzABCXYZ./:?=_-\t\xe9\xff\x7f"), max_size=40)
+
+
+@needs_kernel
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(_ASCIIISH.filter(lambda x: len(x) >= 2),
+                          st.text(min_size=2, max_size=5)), min_size=1, max_size=8),
+       st.lists(st.integers(0, 7), max_size=4), _ASCIIISH)
+def test_literal_filter_ascii_verdict_agrees_with_may_contain(
+        literals: list[str], picks: list[int], noise: str) -> None:
+    """The C byte buckets of ascii_verdict answer as may_contain does on ASCII text; a text with
+    a character past ASCII gets -1 unless a literal was found before it."""
+    literal_filter = KERNEL.LiteralFilter(literals)
+    text = noise
+    for k in picks:  # plant some literals, recased, in the noise
+        lit = literals[k % len(literals)]
+        text += (lit.upper() if k % 2 else lit) + noise[: k]
+    if not text.isascii() and max(map(ord, text)) > 0xFF:
+        return  # not a 1-byte string: ascii_verdict never sees it
+    verdict = literal_filter.kernel_ascii_verdict(text)
+    if text.isascii():
+        assert verdict == int(literal_filter.may_contain(text))
+    else:
+        assert verdict in (-1, 1)
+        if verdict == 1:
+            assert literal_filter.may_contain(text)
+
+
+@needs_kernel
+def test_literal_filter_ascii_verdict_on_the_real_links(lexicon: Lexicon) -> None:
+    from unboil.segment.html import segment_html
+
+    pages = _real_pages()
+    if not pages:
+        pytest.skip("no real pages found")
+    literal_filter = widgets._href_filter(lexicon, KERNEL)
+    verdicts = set()
+    for path in pages[:60]:
+        for block in segment_html(_read_page(path), "").blocks:
+            for link in block.links:
+                if link.href.isascii():
+                    verdict = literal_filter.kernel_ascii_verdict(link.href)
+                    verdicts.add(verdict)
+                    assert verdict == int(literal_filter.may_contain(link.href)), link.href
+    assert verdicts == {0, 1}
+
+
 @needs_kernel
 @settings(max_examples=2000, deadline=None)
 @given(st.one_of(st.floats(0.0, 1.0), st.integers(0, 10_000).map(lambda k: k / 10_000),

@@ -895,6 +895,25 @@ cdef class LiteralFilter:
 
     cdef unsigned char bigrams[2048]  # 128 x 128 bits: (first, second) character, folded to 7 bits
     cdef dict buckets  # (first, second) folded -> literals starting with that pair
+    # the ASCII literals lowered, as C bytes for ascii_verdict: those of bigram key k are
+    # numbers first[k] to first[k + 1] - 1, literal j at chars[off[j]:off[j] + size[j]]
+    # (a literal with a character past ASCII never occurs in ASCII text)
+    cdef unsigned short *first
+    cdef Py_ssize_t *off
+    cdef Py_ssize_t *size
+    cdef unsigned char *chars
+
+    def __cinit__(self):
+        self.first = NULL
+        self.off = NULL
+        self.size = NULL
+        self.chars = NULL
+
+    def __dealloc__(self):
+        free(self.first)
+        free(self.off)
+        free(self.size)
+        free(self.chars)
 
     def __init__(self, literals):
         memset(self.bigrams, 0, sizeof(self.bigrams))
@@ -907,6 +926,32 @@ cdef class LiteralFilter:
             key = _fold7(lit[0]) * 128 + _fold7(lit[1])
             self.bigrams[key >> 3] |= 1 << (key & 7)
             self.buckets.setdefault(key, []).append(lit)
+        cdef list ascii = sorted((k, lit.lower()) for k, lits in self.buckets.items()
+                                 for lit in lits if lit.isascii())
+        if len(ascii) >= 0xFFFF:
+            raise ValueError("LiteralFilter: too many literals")
+        cdef Py_ssize_t j, total = sum(len(lit) for _, lit in ascii), at = 0, m, q
+        free(self.first)
+        free(self.off)
+        free(self.size)
+        free(self.chars)
+        self.first = <unsigned short *> calloc(128 * 128 + 1, sizeof(unsigned short))
+        self.off = <Py_ssize_t *> malloc((len(ascii) + 1) * sizeof(Py_ssize_t))
+        self.size = <Py_ssize_t *> malloc((len(ascii) + 1) * sizeof(Py_ssize_t))
+        self.chars = <unsigned char *> malloc(total + 1)
+        if not (self.first and self.off and self.size and self.chars):
+            raise MemoryError()
+        for j, (key, lit) in enumerate(ascii):
+            self.first[key + 1] = <unsigned short> (j + 1)  # the end of key's run, for now
+            m = len(lit)
+            self.off[j] = at
+            self.size[j] = m
+            for q in range(m):
+                self.chars[at + q] = <unsigned char> ord(lit[q])
+            at += m
+        for key in range(1, 128 * 128 + 1):  # keys without literals end where the last one did
+            if self.first[key] < self.first[key - 1]:
+                self.first[key] = self.first[key - 1]
 
     cpdef bint may_contain(self, str s):
         """False only when ``s`` contains none of the literals, even with tabs and line breaks
@@ -933,6 +978,12 @@ cdef class LiteralFilter:
             prev = cur
         return False
 
+    def kernel_ascii_verdict(self, str s):
+        """``ascii_verdict`` of a 1-byte string (for tests: it must agree with ``may_contain``)."""
+        if PyUnicode_KIND(s) != 1:
+            raise ValueError("ascii_verdict takes 1-byte strings")
+        return self.ascii_verdict(<const unsigned char *> PyUnicode_DATA(s), len(s))
+
     cdef int ascii_verdict(self, const unsigned char *d, Py_ssize_t n) noexcept:
         """For 1-byte text: -1 when it holds a non-ASCII character, 1 when it may contain a
         literal (or holds a tab, CR or LF), 0 when it is ASCII and contains none."""
@@ -953,23 +1004,17 @@ cdef class LiteralFilter:
         return 0
 
     cdef bint _starts_here(self, const unsigned char *d, Py_ssize_t n, Py_ssize_t at, Py_ssize_t key) noexcept:
-        cdef Py_ssize_t m, k
-        cdef int lkind
-        cdef void *ldata
-        cdef Py_UCS4 a, b
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            return False
-        for lit in <list> bucket:
-            m = len(<str> lit)
+        """Whether an ASCII literal of bigram ``key`` starts at ``d[at]`` (ASCII letters
+        compared case-blind); the bigram itself already matched."""
+        cdef Py_ssize_t j, m, k
+        cdef const unsigned char *lit
+        for j in range(self.first[key], self.first[key + 1]):
+            m = self.size[j]
             if at + m > n:
                 continue
-            lkind = PyUnicode_KIND(<str> lit)
-            ldata = PyUnicode_DATA(<str> lit)
-            for k in range(m):
-                a = d[at + k]
-                b = PyUnicode_READ(lkind, ldata, k)
-                if _lower_ascii(a) != _lower_ascii(b):
+            lit = self.chars + self.off[j]
+            for k in range(2, m):
+                if _lower_ascii(d[at + k]) != lit[k]:
                     break
             else:
                 return True
