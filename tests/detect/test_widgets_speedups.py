@@ -185,6 +185,41 @@ def test_kernel_scan_equals_the_reference_scan(text: str, config: WidgetConfig) 
     assert widgets.scan_text(text, _LEX, config) == widgets.TextVerdict(*expected)
 
 
+_URLISH = st.lists(st.sampled_from(
+    ["w", "ww", "www.", "www", ".", "/", "//", "://", "http", "https://", "@", "@a.b", "a", "ab",
+     "com", ".com/", ".ru", "x_y", "é", "中", "share", "facebook", "telegram", "1", " ", " ",
+     "  ", "\u3000", "\t", "\n", "-", ":"]), max_size=30).map("".join)
+
+
+@needs_kernel
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_URLISH, st.sampled_from([DEFAULT_CONFIG, WidgetConfig(max_words=5, lead_in_max_words=3)]))
+def test_kernel_scan_equals_the_reference_on_urls_and_handles(text: str, config: WidgetConfig) -> None:
+    """The kernel runs skip_re on the space-delimited stretches that can hold a match only;
+    the masked urls and handles must be exactly the reference's."""
+    norm = fold(text)
+    assert widgets._scanner(_LEX, config, KERNEL)(norm) == widgets._scan_folded(norm, _LEX, config)
+
+
+@needs_kernel
+def test_skip_re_matches_hold_no_space_and_a_hint(lexicon: Lexicon) -> None:
+    """What the kernel's stretch search relies on, checked on the real pages' folded texts."""
+    from unboil.segment.html import segment_html
+
+    skip_re = widgets._patterns()[2]
+    pages = _real_pages()
+    if not pages:
+        pytest.skip("no real pages found")
+    seen = 0
+    for path in pages[:60]:
+        for block in segment_html(_read_page(path), "").blocks:
+            for m in skip_re.finditer(fold(block.text)):
+                seen += 1
+                assert " " not in m.group()
+                assert "@" in m.group() or "/" in m.group() or "www." in m.group()
+    assert seen
+
+
 @needs_kernel
 def test_kernel_scan_equals_the_reference_on_the_case_file(lexicon: Lexicon) -> None:
     from tests.detect.test_widgets import CASES

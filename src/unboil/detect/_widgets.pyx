@@ -538,6 +538,7 @@ cdef class Scanner:
     cdef object skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform
     cdef object categories, tie_order, order
     cdef Py_ssize_t max_words, lead_max
+    cdef bint skip_stretches
     cdef Py_ssize_t cap
     cdef Py_ssize_t *starts
     cdef Py_ssize_t *ends
@@ -560,7 +561,7 @@ cdef class Scanner:
     def __init__(self, *, index, table, ambiguous, fillers, is_filler,
                  skip_re, code_re, lead_re, lead_tokens, lead_first, cjk_find, platform,
                  categories,
-                 tie_order, max_words, lead_max):
+                 tie_order, max_words, lead_max, skip_stretches=False):
         self.vocab = _StrSet({word for tup in index for word in tup})
         self.trie = _Trie(dict(index), self.vocab)
         self.filler_set = _StrSet(fillers)
@@ -580,6 +581,7 @@ cdef class Scanner:
         self.order = (*categories, platform)
         self.max_words = max_words
         self.lead_max = lead_max
+        self.skip_stretches = skip_stretches
 
     cdef int _reserve(self, Py_ssize_t n) except -1:
         cdef Py_ssize_t cap = n + 1
@@ -783,10 +785,13 @@ cdef class Scanner:
         # urls and handles: a match needs "@", "www.", "://" or ".xx/" (skip_re's alternatives)
         if has_at or (has_dot and u"www." in s) or (has_slash and (
                 u"://" in s or (has_dot and _dot_letters_slash(kind, data, n)))):
-            for m in self.skip_re.finditer(s):
-                skipped = True
-                memset(mask + <Py_ssize_t> m.start(), SKIPPED | COVERED,
-                       <Py_ssize_t> m.end() - <Py_ssize_t> m.start())
+            if self.skip_stretches:
+                skipped = self._mask_skips(s, kind, data, n)
+            else:
+                for m in self.skip_re.finditer(s):
+                    skipped = True
+                    memset(mask + <Py_ssize_t> m.start(), SKIPPED | COVERED,
+                           <Py_ssize_t> m.end() - <Py_ssize_t> m.start())
 
         if not found:
             if skipped or unbounded_run:
@@ -842,6 +847,40 @@ cdef class Scanner:
             category = "related"
         return _fill(e, category, is_covered, strength, _round4(coverage), words,
                      self._ordered(hits), lead, is_covered and not any(weights.values()))
+
+    cdef bint _mask_skips(self, str s, int kind, void *data, Py_ssize_t n) except -1:
+        """Mask the matches of ``skip_re`` in ``s`` SKIPPED | COVERED; True when there is one.
+
+        For the detector's own ``skip_re`` (``skip_stretches``): no match holds a space (its
+        parts are \\S, \\w, ".", "/", ":" and "@"), so the matches in the whole text are those
+        found in each space-delimited stretch alone, and only a stretch with "@", "/" or "www."
+        (one of which every match holds) can have any. The regex runs on those stretches only
+        (``finditer`` with pos and endpos), not over every position of a long text.
+        """
+        cdef Py_ssize_t i = 0, start, run_w
+        cdef bint found = False, hint
+        cdef Py_UCS4 c
+        while i < n:
+            if PyUnicode_READ(kind, data, i) == 32:
+                i += 1
+                continue
+            start = i
+            hint = False
+            run_w = 0  # "w" characters just before i
+            while i < n:
+                c = PyUnicode_READ(kind, data, i)
+                if c == 32:
+                    break
+                if c == u'@' or c == u'/' or (c == u'.' and run_w >= 3):
+                    hint = True
+                run_w = run_w + 1 if c == u'w' else 0
+                i += 1
+            if hint:
+                for m in self.skip_re.finditer(s, start, i):
+                    found = True
+                    memset(self.mask + <Py_ssize_t> m.start(), SKIPPED | COVERED,
+                           <Py_ssize_t> m.end() - <Py_ssize_t> m.start())
+        return found
 
     cdef bint _lead(self, str s, Py_ssize_t n, Py_ssize_t words, Py_ssize_t ntok) except -1:
         """Whether ``s`` opens with a lead-in; the regex runs only when the first token (or, for

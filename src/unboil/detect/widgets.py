@@ -124,7 +124,9 @@ def _patterns() -> Any:
     return (
         regex.compile(rf"[{cjk}]|[^\W{cjk}]+"),  # words: CJK characters count one each
         regex.compile(r"[\p{L}\p{M}]+"),  # letter runs (digits, emoji, punctuation excluded)
-        regex.compile(r"(?:https?://|www\.)\S+|\S+\.[a-z]{2,}/\S*|@[\w.]+"),  # urls, handles
+        # urls, handles; no match holds a space, and each holds "@", "/" or "www." (the kernel
+        # relies on both: see skip_stretches in _build_kernel)
+        regex.compile(r"(?:https?://|www\.)\S+|\S+\.[a-z]{2,}/\S*|@[\w.]+"),
         # Program text ("print(x)", "reply_sms", "Response.ok", "'comments'") is never a widget.
         regex.compile(r"[_={}\[\]\\<$`\"]|[^\W\d_]\(|^'|'$|"
                       r"[^\W\d_]\.(?!(?:com|ru|ua|me|net|org|jp|io|app|co)\b)[^\W\d_]"),
@@ -289,7 +291,8 @@ def _build_kernel(kernel: Any, lex: Lexicon, config: WidgetConfig) -> Any:
         lead_tokens=frozenset(lead_tokens), lead_first=frozenset(lead_first),
         cjk_find=None if matcher is None else lex.find_unbounded,
         platform=PLATFORM, categories=CATEGORIES, tie_order=_TIE_ORDER,
-        max_words=config.max_words, lead_max=config.lead_in_max_words)
+        max_words=config.max_words, lead_max=config.lead_in_max_words,
+        skip_stretches=True)  # skip_re matches hold no space and one of "@", "/", "www."
 
 
 _MEMO_MAX_CHARS = 64  # only labels are worth remembering across pages
