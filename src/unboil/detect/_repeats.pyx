@@ -13,7 +13,7 @@ reference's very checks, with difflib's alignment count computed by the same rec
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, qsort
+from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from libc.math cimport fabs, floor as c_floor
 
@@ -50,12 +50,6 @@ ctypedef struct Entry:
     uint64_t key
     int32_t block
     int32_t pos
-
-
-cdef int _by_pair(const void* a, const void* b) noexcept nogil:
-    cdef uint64_t x = (<const uint64_t*> a)[0]
-    cdef uint64_t y = (<const uint64_t*> b)[0]
-    return (x > y) - (x < y)
 
 
 cdef int _sort_entries(Entry* entries, Py_ssize_t used, Py_ssize_t ntypes) except -1:
@@ -124,6 +118,42 @@ cdef inline object _rounded(object rounder, double x):
 def round4(double x):
     """``round(x, 4)`` as the kernel computes it (for tests)."""
     return _round4(x)
+
+
+cdef int _sort_pairs(uint64_t* pairs, Py_ssize_t used, Py_ssize_t n) except -1:
+    """Sort block pairs ``i << 32 | j`` (both below ``n``) ascending: two stable counting
+    sorts, ``j`` first; the order ``qsort`` by value gives."""
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef uint64_t* tmp = <uint64_t*> malloc(used * sizeof(uint64_t))
+    cdef uint64_t* src
+    cdef uint64_t* dst
+    cdef Py_ssize_t i, t, total, c
+    cdef int shift, round_
+    if counts == NULL or tmp == NULL:
+        free(counts); free(tmp)
+        raise MemoryError()
+    try:
+        for round_ in range(2):
+            shift = 0 if round_ == 0 else 32
+            src = pairs if round_ == 0 else tmp
+            dst = tmp if round_ == 0 else pairs
+            for t in range(n + 1):
+                counts[t] = 0
+            for i in range(used):
+                counts[<Py_ssize_t> ((src[i] >> shift) & 0xFFFFFFFFULL)] += 1
+            total = 0
+            for t in range(n + 1):
+                c = counts[t]
+                counts[t] = total
+                total += c
+            for i in range(used):
+                t = <Py_ssize_t> ((src[i] >> shift) & 0xFFFFFFFFULL)
+                dst[counts[t]] = src[i]
+                counts[t] += 1
+    finally:
+        free(counts)
+        free(tmp)
+    return 0
 
 
 cdef int32_t _find(int32_t* parent, int32_t i):
@@ -1078,7 +1108,7 @@ cdef class TokenPage:
                     if pairs == NULL:
                         raise MemoryError()
                     npairs = 0
-            qsort(pairs, npairs, sizeof(uint64_t), _by_pair)
+            _sort_pairs(pairs, npairs, n)
             for i in range(n):
                 parent[i] = <int32_t> _root(roots, i)
             k = 0
