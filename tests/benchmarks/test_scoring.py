@@ -242,6 +242,7 @@ def test_best_of_keeps_the_first_outputs_and_the_fastest_pass(quality: ModuleTyp
     assert len(calls) == 6  # three passes over two items
     assert run.outputs == ["text 1 pass 0", "text 2 pass 0"]  # scored outputs are the first pass's
     assert run.seconds < 0.05  # the slow first pass (>= 0.1 s) does not count
+    assert run.cpu_seconds <= run.seconds + 0.01  # sleeping costs no CPU time
     with pytest.raises(ValueError, match="at least 1"):
         quality.best_of(slow_first, [1], passes=0)
 
@@ -263,7 +264,7 @@ def test_harness_scores_real_aeb_pages_with_a_real_tool(quality: ModuleType, sha
     assert row["status"] == "ok" and row["pages"] == 5 and row["errors"] == 0
     # Both tools score about 0.9+ on AEB; misaligned truth and predictions would score near 0.
     assert 0.6 < row["f1"] <= 1.0
-    assert row["pages_per_s"] > 0
+    assert row["pages_per_s"] > 0 and row["cpu_pages_per_s"] > 0
     # The harness's figure is the scorer's figure on the same outputs.
     bench = quality.load_aeb(shared_fixtures, limit=5)
     run = quality.timed_run(quality.peers.build_tools([tool])[0].run, bench.pages)
