@@ -34,6 +34,8 @@ from unboil.rules.columns import (
     selector,
     share_prefilters,
 )
+from unboil.rules import cssindex
+from unboil.rules import matchers as _matchers
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.model import (
@@ -61,6 +63,9 @@ class _Compiled:
     # the same checks, in the same order, as page-at-once selectors; shared marks the checks whose
     # result on the whole page may be reused by another rule with the same (name, value)
     selects: tuple[tuple[Selector, Any, Any], ...] = ()
+    # the rule's only check is a css selector that selects nothing on a page holding none of its
+    # gate keys (see cssindex.gate_keys)
+    gate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,30 @@ class _Plan:
     unscoped: tuple[_Compiled, ...]
     scoped: dict[str, tuple[_Compiled, ...]]  # host -> rules scoped to it
     signals: tuple[str, ...] = ()  # signal columns the unscoped rules' selectors read
+    gates: cssindex.Gates | None = None  # gate keys of the gated rules (None: no such rule)
+    layout: _Layout | None = None  # of the unscoped rules, when there are gates
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where the rules of one active tuple sit, for skipping the gated ones a page cannot match."""
+
+    ungated: tuple[int, ...]  # places of the rules without a gate
+    gated: dict[int, int]  # rank -> place, for the gated rules
+    ids: list[str]
+    effects: list[int]
+
+
+def _layout(active: tuple[_Compiled, ...]) -> _Layout:
+    return _Layout(
+        tuple(i for i, r in enumerate(active) if not r.gate),
+        {r.rank: i for i, r in enumerate(active) if r.gate},
+        [r.id for r in active],
+        [_EFFECTS[r.action] for r in active],
+    )
+
+
+_NO_HITS: list[int] = []  # shared by every rule that selects nothing (never changed)
 
 
 def _evaluation_order(rules: Iterable[Rule]) -> list[Rule]:
@@ -89,6 +118,20 @@ def _effect(action: str, block: Block) -> str:
         later = isinstance(group, int) and group >= 0 and block.signals.get("repeat_first") is False
         return DROP if later else ""  # a first occurrence (or no group): the next rule decides
     return DROP
+
+
+# the page-at-once css selectors: simple selectors from the page index, others by their XPath
+_CSS_SIMPLE, _CSS_XPATH = cssindex.make_selects(selector("css", _matchers._css_holds, None)[0])
+
+
+def _css_select(predicate: Predicate, selector_text: str, prepared: Any) -> tuple[Selector, Any] | None:
+    """The indexed selector and value for a css check, or None to use the plain path."""
+    if not cssindex.ENABLED or predicate is not _matchers._css_holds:
+        return None
+    chains = cssindex.parse_simple(selector_text)
+    if chains is None:
+        return _CSS_XPATH, prepared
+    return _CSS_SIMPLE, cssindex.SimpleCss(chains, prepared)
 
 
 def _share_key(name: str, value: Any) -> Any:
@@ -291,19 +334,33 @@ class RuleSet:
         scoped: dict[str, list[_Compiled]] = {}
         regex_checks: list[RegexCheck] = []
         names: set[str] = set()
+        gates = cssindex.Gates()
         for rank, rule in enumerate(_evaluation_order(r for r in self._rules if r.enabled)):
             checks = []
             selects = []
+            gate = False
             for name in sorted(rule.match, key=lambda n: (MATCHERS[n].cost, n)):
                 matcher = MATCHERS[name]
                 value = rule.match[name]
                 prepared = matcher.prepare(value) if matcher.prepare else value
                 checks.append((matcher.predicate, prepared))
                 share = _share_key(name, value) if pure(name) and matcher.prepare is None else None
-                select, select_value = selector(name, matcher.predicate, prepared)
+                css = _css_select(matcher.predicate, value, prepared) if name == "css" else None
+                if css is None:
+                    select, select_value = selector(name, matcher.predicate, prepared)
+                else:
+                    select, select_value = css
+                    if len(rule.match) == 1:
+                        if isinstance(select_value, cssindex.SimpleCss):
+                            keys = cssindex.gate_keys(select_value.chains)
+                        else:
+                            keys = cssindex.xpath_gate_keys(value)
+                        if keys is not None:
+                            gates.add(rank, keys)
+                            gate = True
                 selects.append((select, select_value, share))
             regex_checks.extend(v for _, v, _ in selects if isinstance(v, RegexCheck))
-            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects))
+            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects), gate)
             if rule.hosts:
                 for host in rule.hosts:
                     scoped.setdefault(host, []).append(compiled)
@@ -311,7 +368,13 @@ class RuleSet:
                 unscoped.append(compiled)
                 names.update(SIGNAL_OF[n] for n in rule.match if n in SIGNAL_OF)
         share_prefilters(regex_checks)
-        return _Plan(tuple(unscoped), {h: tuple(rs) for h, rs in scoped.items()}, tuple(sorted(names)))
+        return _Plan(
+            tuple(unscoped),
+            {h: tuple(rs) for h, rs in scoped.items()},
+            tuple(sorted(names)),
+            gates if gates else None,
+            _layout(tuple(unscoped)) if gates else None,
+        )
 
     def applicable(self, host: str) -> tuple[str, ...]:
         """Ids of the enabled rules that apply to documents of ``host``, in evaluation order."""
@@ -341,8 +404,19 @@ class RuleSet:
         prefill_columns(page, plan.signals)
         # each rule's checks run over the whole page at once, narrowing a list of positions
         shared: dict[Any, list[int]] = {}
-        hits: list[list[int] | None] = []
-        for rule in active:
+        hits: list[list[int] | None] = [_NO_HITS] * len(active)
+        layout = plan.layout if active is plan.unscoped else None
+        run: Iterable[int] = range(len(active))
+        if plan.gates is not None:
+            index = cssindex.page_index(page)
+            if index is not None:
+                # css rules none of whose gate keys is on the page select nothing: skip them
+                live = plan.gates.live(index)
+                layout = layout or _layout(active)
+                gated = layout.gated
+                run = sorted([*layout.ungated, *(gated[r] for r in live if r in gated)])
+        for i in run:
+            rule = active[i]
             ctx.rule_id = rule.id
             cands: list[int] | None = None
             for select, value, share in rule.selects:
@@ -355,11 +429,13 @@ class RuleSet:
                     cands = select(value, cands, page)
                 if not cands:
                     break
-            hits.append(cands)
+            hits[i] = cands
         kernel = _KERNEL
         if kernel is not None:
             return kernel.assemble(  # type: ignore[no-any-return]
-                blocks, hits, [r.id for r in active], [_EFFECTS[r.action] for r in active],
+                blocks, hits,
+                layout.ids if layout is not None else [r.id for r in active],
+                layout.effects if layout is not None else [_EFFECTS[r.action] for r in active],
                 Decision, KEEP, DROP,
             )
         matched_at: dict[int, list[_Compiled]] = {}

@@ -222,7 +222,8 @@ def _check_selector(selector: str) -> None:
     """Raise ``InvalidValue`` when the selector does not translate to a valid XPath."""
     try:
         etree.XPath(_selector_xpath(selector))
-    except (SelectorError, etree.XPathError) as exc:
+    except (SelectorError, etree.XPathError, ValueError) as exc:
+        # ValueError: lxml refuses an XPath holding control characters (a ``\c `` escape)
         raise InvalidValue(f"bad CSS selector {selector!r}: {exc}") from None
 
 
