@@ -23,14 +23,73 @@ from pathlib import Path
 
 AEB = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "aeb"
 
-_WORDS = (
-    "ad ads advert advertisement banner sponsor sponsored promo dfp gpt taboola outbrain native "
-    "popup cookie gdpr consent newsletter social share related widget sidebar footer header top "
-    "bottom box wrap container slot unit block leaderboard skyscraper mpu rectangle billboard "
-    "teaser partner affiliate commercial marketing paid premium inline sticky overlay modal "
-    "signup subscribe notice"
-).split()
-_TAGS = ("div", "aside", "section", "span", "iframe", "ins", "a", "li", "p", "ul", "figure")
+_WORDS = [
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "banner",
+    "sponsor",
+    "sponsored",
+    "promo",
+    "dfp",
+    "gpt",
+    "taboola",
+    "outbrain",
+    "native",
+    "popup",
+    "cookie",
+    "gdpr",
+    "consent",
+    "newsletter",
+    "social",
+    "share",
+    "related",
+    "widget",
+    "sidebar",
+    "footer",
+    "header",
+    "top",
+    "bottom",
+    "box",
+    "wrap",
+    "container",
+    "slot",
+    "unit",
+    "block",
+    "leaderboard",
+    "skyscraper",
+    "mpu",
+    "rectangle",
+    "billboard",
+    "teaser",
+    "partner",
+    "affiliate",
+    "commercial",
+    "marketing",
+    "paid",
+    "premium",
+    "inline",
+    "sticky",
+    "overlay",
+    "modal",
+    "signup",
+    "subscribe",
+    "notice",
+]
+_TAGS = (
+    "div",
+    "aside",
+    "section",
+    "span",
+    "iframe",
+    "ins",
+    "a",
+    "li",
+    "p",
+    "ul",
+    "figure",
+)
 
 
 def _name(rng: random.Random) -> str:
@@ -83,7 +142,9 @@ def _selector(rng: random.Random) -> str:
     return "." + _name(rng) + ", #" + _name(rng)
 
 
-def synthetic_list(lines: int = 40000, seed: int = 1, hosts: list[str] | None = None) -> str:
+def synthetic_list(
+    lines: int = 40000, seed: int = 1, hosts: list[str] | None = None
+) -> str:
     """An EasyList-like filter list of about ``lines`` lines (deterministic for a seed)."""
     rng = random.Random(seed)
     hosts = hosts or []
@@ -91,11 +152,17 @@ def synthetic_list(lines: int = 40000, seed: int = 1, hosts: list[str] | None = 
     while len(out) < lines:
         r = rng.random()
         if r < 0.45:  # network filters: most of a real list, skipped by the importer
-            out.append(f"||{_host(rng, [])}^$third-party" if rng.random() < 0.5 else f"/{_name(rng)}/*")
+            out.append(
+                f"||{_host(rng, [])}^$third-party"
+                if rng.random() < 0.5
+                else f"/{_name(rng)}/*"
+            )
         elif r < 0.63:
             out.append("##" + _selector(rng))
         elif r < 0.94:
-            domains = ",".join(_host(rng, hosts) for _ in range(rng.choice((1, 1, 1, 2, 3))))
+            domains = ",".join(
+                _host(rng, hosts) for _ in range(rng.choice((1, 1, 1, 2, 3)))
+            )
             out.append(f"{domains}##{_selector(rng)}")
         elif r < 0.965:
             out.append(f"{_host(rng, hosts)}#@#{_selector(rng)}")
@@ -134,7 +201,13 @@ def aeb_hosts() -> list[str]:
     from urllib.parse import urlsplit
 
     truth = json.loads((AEB / "ground-truth.json").read_text("utf-8"))
-    return sorted({(urlsplit(v["url"]).hostname or "").removeprefix("www.") for v in truth.values()} - {""})
+    return sorted(
+        {
+            (urlsplit(v["url"]).hostname or "").removeprefix("www.")
+            for v in truth.values()
+        }
+        - {""}
+    )
 
 
 def _cpu() -> float:
@@ -147,10 +220,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=40000)
-    parser.add_argument("--pages", type=int, default=None, help="first N AEB pages (default all)")
-    parser.add_argument("--repeat", type=int, default=5, help="passes; the fastest counts")
-    parser.add_argument("--plain", action="store_true", help="also time the plain XPath path")
-    parser.add_argument("--plain-pages", type=int, default=10, help="pages for the plain path")
+    parser.add_argument(
+        "--pages", type=int, default=None, help="first N AEB pages (default all)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="passes; the fastest counts"
+    )
+    parser.add_argument(
+        "--plain", action="store_true", help="also time the plain XPath path"
+    )
+    parser.add_argument(
+        "--plain-pages", type=int, default=10, help="pages for the plain path"
+    )
     args = parser.parse_args()
 
     text = synthetic_list(args.lines, hosts=aeb_hosts())
@@ -159,8 +240,10 @@ def main() -> None:
     t1 = _cpu()
     unscoped = sum(1 for r in rules if not r.hosts)
     simple = sum(1 for r in rules if cssindex.parse_simple(r.match["css"]) is not None)
-    print(f"list: {args.lines} lines, {len(rules)} css rules ({unscoped} unscoped, "
-          f"{simple} simple), {len(skipped)} skipped")
+    print(
+        f"list: {args.lines} lines, {len(rules)} css rules ({unscoped} unscoped, "
+        f"{simple} simple), {len(skipped)} skipped"
+    )
     print(f"import (parse_easylist): {t1 - t0:.2f} s CPU")
     docs = aeb_documents(args.pages)
     blocks = sum(len(d.blocks) for d in docs)
@@ -181,9 +264,11 @@ def main() -> None:
                 best = min(best, _cpu() - t)
         finally:
             cssindex.ENABLED = True
-        print(f"{label}: first page (plan + decide) {first:.2f} s; "
-              f"decide {best / len(pages) * 1000:.2f} ms/page over {len(pages)} pages "
-              f"(best of {repeat})")
+        print(
+            f"{label}: first page (plan + decide) {first:.2f} s; "
+            f"decide {best / len(pages) * 1000:.2f} ms/page over {len(pages)} pages "
+            f"(best of {repeat})"
+        )
 
     if args.plain:
         measure("plain XPath", False, docs[: args.plain_pages], 1)

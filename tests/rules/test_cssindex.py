@@ -18,13 +18,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import lxml.etree as etree
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from unboil.rules import RuleSet, cssindex
-from unboil.rules.cssindex import PageIndex, _parse_fast, _parse_slow, parse_simple, select_elements
+from unboil.rules.cssindex import (
+    PageIndex,
+    _parse_fast,
+    _parse_slow,
+    parse_simple,
+    select_elements,
+)
 from unboil.rules.easylist import parse_easylist
 from unboil.rules.matchers import InvalidValue, _check_selector, _selector_xpath
 from unboil.segment.html import _parser, segment_html
@@ -68,10 +74,36 @@ def _index_elements(selector: str, root: Any) -> set[Any] | None:
 # ---------------------------------------------------------------- element level
 
 _VALUE_CHARS = st.sampled_from(
-    [" ", "  ", "\t", "\n", "\r", "\r\n", "\x0c", "\x0b", "\xa0", "\u2003", "\u3000",
-     "a", "A", "b", "B", "x", "é", "É", "-", "_", "1", "ad", "Ad", "ad-box"]
+    [
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r",
+        "\r\n",
+        "\x0c",
+        "\x0b",
+        "\xa0",
+        "\u2003",
+        "\u3000",
+        "a",
+        "A",
+        "b",
+        "B",
+        "x",
+        "é",
+        "É",
+        "-",
+        "_",
+        "1",
+        "ad",
+        "Ad",
+        "ad-box",
+    ]
 )
-_NAME_CHARS = st.sampled_from(["a", "A", "b", "x", "é", "-", "_", "1", "ad", "Ad", "\x0c", "\xa0", " "])
+_NAME_CHARS = st.sampled_from(
+    ["a", "A", "b", "x", "é", "-", "_", "1", "ad", "Ad", "\x0c", "\xa0", " "]
+)
 
 
 def _escape(name: str) -> str:
@@ -89,7 +121,11 @@ def _html_value(value: str) -> str:
 
 @st.composite
 def _pages(draw: Any) -> tuple[str, list[str]]:
-    values = draw(st.lists(st.lists(_VALUE_CHARS, max_size=6).map("".join), min_size=1, max_size=6))
+    values = draw(
+        st.lists(
+            st.lists(_VALUE_CHARS, max_size=6).map("".join), min_size=1, max_size=6
+        )
+    )
     parts = []
     for i, value in enumerate(values):
         kind = draw(st.sampled_from(["class", "id", "both", "empty", "bare", "data"]))
@@ -115,11 +151,18 @@ def _pages(draw: Any) -> tuple[str, list[str]]:
 @st.composite
 def _selectors(draw: Any, values: list[str]) -> str:
     pool = [t for v in values for t in (v, *v.split())] + ["ad", "a", "A"]
-    name = draw(st.one_of(st.sampled_from(pool), st.lists(_NAME_CHARS, min_size=0, max_size=4).map("".join)))
+    name = draw(
+        st.one_of(
+            st.sampled_from(pool),
+            st.lists(_NAME_CHARS, min_size=0, max_size=4).map("".join),
+        )
+    )
     raw = draw(st.booleans())
     ident = _ident(name, raw)
     tag = draw(st.sampled_from(["", "", "div", "DIV", "span", "*", "p"]))
-    quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+    quoted = (
+        '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+    )
     form = draw(st.integers(0, 9))
     if form == 0:
         return f"{tag}.{ident}"
@@ -160,7 +203,10 @@ def test_index_selects_what_the_xpath_selects(data: Any) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_VALUE_CHARS, max_size=8).map("".join), st.lists(_NAME_CHARS, min_size=1, max_size=3).map("".join))
+@given(
+    st.lists(_VALUE_CHARS, max_size=8).map("".join),
+    st.lists(_NAME_CHARS, min_size=1, max_size=3).map("".join),
+)
 def test_class_tokens_follow_normalize_space(value: str, name: str) -> None:
     """Only space, tab, CR and LF separate class tokens; matching is case-sensitive; a class
     name holding a form feed (or any CSS whitespace) never matches, as cssselect writes it."""
@@ -169,18 +215,25 @@ def test_class_tokens_follow_normalize_space(value: str, name: str) -> None:
     for attrs in ({"class": value}, {"class": value.upper()}, {"class": ""}, {}):
         try:
             etree.SubElement(body, "div", attrs)
-        except ValueError:  # lxml refuses control characters in values set through the API
+        except (
+            ValueError
+        ):  # lxml refuses control characters in values set through the API
             assume(False)
     selector = "." + _escape(name)
     assume(_valid(selector))
     assert _index_elements(selector, root) == _xpath_elements(selector, root)
-    expected = name.strip(" \t\r\n\x0c") == name and not any(c in name for c in " \t\r\n\x0c") and name in (
-        value.replace("\t", " ").replace("\n", " ").replace("\r", " ").split(" ")
+    expected = (
+        name.strip(" \t\r\n\x0c") == name
+        and not any(c in name for c in " \t\r\n\x0c")
+        and name
+        in (value.replace("\t", " ").replace("\n", " ").replace("\r", " ").split(" "))
     )
     assert (body[0] in _xpath_elements(selector, root)) == expected
 
 
-_IDENT_CHARS = st.sampled_from(list("aZ_-0") + [".", "#", " ", ">", "  ", " > ", "*", "é", "\\", "[", ":", ","])
+_IDENT_CHARS = st.sampled_from(
+    list("aZ_-0") + [".", "#", " ", ">", "  ", " > ", "*", "é", "\\", "[", ":", ","]
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -193,7 +246,19 @@ def test_the_fast_parser_agrees_with_cssselect(text: str) -> None:
 
 @pytest.mark.parametrize(
     "selector",
-    [".a", "#a", "div", "DIV.a", "div#a.b", ".a.b", "a > b .c", ".a  > .b", "*.x", "#1x", ".-a"],
+    [
+        ".a",
+        "#a",
+        "div",
+        "DIV.a",
+        "div#a.b",
+        ".a.b",
+        "a > b .c",
+        ".a  > .b",
+        "*.x",
+        "#1x",
+        ".-a",
+    ],
 )
 def test_the_fast_parser_reads_the_common_forms(selector: str) -> None:
     assert _parse_fast(selector) is not None
@@ -205,9 +270,13 @@ def test_gate_keys_are_necessary() -> None:
     assert cssindex.xpath_gate_keys(".a:not(.b)") == [("class", "a")]
     assert cssindex.xpath_gate_keys("div.a + p") == [("class", "a")]
     assert cssindex.xpath_gate_keys(".x ~ div") == [("class", "x")]
-    assert cssindex.xpath_gate_keys(".a:is(.b)") is None  # :is() ORs with .a in cssselect
+    assert (
+        cssindex.xpath_gate_keys(".a:is(.b)") is None
+    )  # :is() ORs with .a in cssselect
     assert cssindex.xpath_gate_keys("p.c:is(.b)") is None  # so is .c, written before it
-    assert cssindex.xpath_gate_keys(".c:is(.b).d") == [("class", "d")]  # .d is ANDed after it
+    assert cssindex.xpath_gate_keys(".c:is(.b).d") == [
+        ("class", "d")
+    ]  # .d is ANDed after it
     assert cssindex.xpath_gate_keys("*:first-child") is None
     assert cssindex.gate_keys(parse_simple(".a div") or ()) == [("class", "a")]
 
@@ -222,8 +291,17 @@ def _real_pages(shared: Path) -> list[Any]:
         key = path.name.removesuffix(".html.gz")
         docs.append(segment_html(gzip.decompress(path.read_bytes()), truth[key]["url"]))
     for path in sorted((shared / "wcxb-dev" / "html").glob("*.html.gz"))[::75]:
-        meta = json.loads((shared / "wcxb-dev" / "ground-truth" / path.name.replace(".html.gz", ".json")).read_text("utf-8"))
-        docs.append(segment_html(gzip.decompress(path.read_bytes()), meta.get("url", "")))
+        meta = json.loads(
+            (
+                shared
+                / "wcxb-dev"
+                / "ground-truth"
+                / path.name.replace(".html.gz", ".json")
+            ).read_text("utf-8")
+        )
+        docs.append(
+            segment_html(gzip.decompress(path.read_bytes()), meta.get("url", ""))
+        )
     return docs
 
 
@@ -231,7 +309,9 @@ def _page_lines(doc: Any, rng: random.Random) -> list[str]:
     """Filter lines built from a page's own markup, so that many of them match something."""
     lines: list[str] = []
     # small elements (ads and widgets are small): selectors for big containers drop whole pages
-    elements = [el for el in doc.root.iter(etree.Element) if sum(1 for _ in el.iter()) <= 12]
+    elements = [
+        el for el in doc.root.iter(etree.Element) if sum(1 for _ in el.iter()) <= 12
+    ]
     picks = rng.sample(elements, min(len(elements), 15))
     host = doc.host
     for el in picks:
@@ -239,30 +319,68 @@ def _page_lines(doc: Any, rng: random.Random) -> list[str]:
         classes = (el.get("class") or "").split()
         ident = el.get("id")
         parent = el.getparent()
-        broad = tag in ("html", "body", "div", "main", "article", "section", "p", "span", "head")
+        broad = tag in (
+            "html",
+            "body",
+            "div",
+            "main",
+            "article",
+            "section",
+            "p",
+            "span",
+            "head",
+        )
         forms: list[str] = [] if broad else [tag]
         if classes:
             c = rng.choice(classes)
-            forms += [f".{c}", f"{tag}.{c}", f".{c.upper()}", f"{tag.upper()}.{c}", f"[class~=\"{c}\"]"]
-            forms += [f'[class^="{c[:3]}"]', f'[class*="{c[1:4]}"]', f'[class$="{c[-3:]}"]']
+            forms += [
+                f".{c}",
+                f"{tag}.{c}",
+                f".{c.upper()}",
+                f"{tag.upper()}.{c}",
+                f'[class~="{c}"]',
+            ]
+            forms += [
+                f'[class^="{c[:3]}"]',
+                f'[class*="{c[1:4]}"]',
+                f'[class$="{c[-3:]}"]',
+            ]
             if len(classes) > 1:
                 forms.append("." + ".".join(classes[:2]))
         if ident:
-            forms += [f"#{ident}", f"{tag}#{ident}", f'[id="{ident}"]', f'[id^="{ident[:4]}"]']
+            forms += [
+                f"#{ident}",
+                f"{tag}#{ident}",
+                f'[id="{ident}"]',
+                f'[id^="{ident[:4]}"]',
+            ]
         if el.get("href"):
             forms.append(f'a[href^="{el.get("href")[:12]}"]')
         if parent is not None and parent.get("class"):
             pc = parent.get("class").split()[0] if parent.get("class").split() else ""
             if pc and sum(1 for _ in parent.iter()) <= 40:
-                forms += [f".{pc} > {tag}", f".{pc} {tag}", f"body .{pc}", f"html > .{pc}"]
-                forms += [f".{pc} > {tag}:first-child", f".{pc} + {tag}", f".{pc} ~ {tag}"]
-        if not broad:  # selectors that drop most of a page would make the check less sharp
+                forms += [
+                    f".{pc} > {tag}",
+                    f".{pc} {tag}",
+                    f"body .{pc}",
+                    f"html > .{pc}",
+                ]
+                forms += [
+                    f".{pc} > {tag}:first-child",
+                    f".{pc} + {tag}",
+                    f".{pc} ~ {tag}",
+                ]
+        if (
+            not broad
+        ):  # selectors that drop most of a page would make the check less sharp
             forms += [f"html {tag}", f"body > {tag}"]
         forms.append("[data-ad]")
         for selector in rng.sample(forms, min(len(forms), 3)):
             r = rng.random()
             wide = selector[0] not in ".#" or "*=" in selector or "$=" in selector
-            if r < 0.6 and not wide:  # wide selectors (tags, substrings) only for their host
+            if (
+                r < 0.6 and not wide
+            ):  # wide selectors (tags, substrings) only for their host
                 lines.append("##" + selector)
             elif (r < 0.9 or wide) and host:
                 lines.append(f"{host}##{selector}")
@@ -287,7 +405,9 @@ def real_case(shared_fixtures: Path) -> tuple[list[Any], list[Any]]:
     return docs, rules
 
 
-def test_indexed_decisions_equal_the_plain_xpath_path(real_case: Any, monkeypatch: Any) -> None:
+def test_indexed_decisions_equal_the_plain_xpath_path(
+    real_case: Any, monkeypatch: Any
+) -> None:
     docs, rules = real_case
     indexed = RuleSet(rules)
     plan = indexed._plan()
@@ -303,14 +423,18 @@ def test_indexed_decisions_equal_the_plain_xpath_path(real_case: Any, monkeypatc
         assert _signature(got) == _signature(want), doc.url
         dropped += sum(d.action == "drop" for d in got)
         kept_by_exception += sum(d.action == "keep" and bool(d.rule) for d in got)
-    assert len(docs) >= 35 and dropped > 300 and kept_by_exception > 10  # not a vacuous check
+    assert (
+        len(docs) >= 35 and dropped > 300 and kept_by_exception > 10
+    )  # not a vacuous check
 
 
 def test_indexed_decisions_equal_the_block_by_block_reference(real_case: Any) -> None:
     docs, rules = real_case
     indexed = RuleSet(rules)
     for doc in docs[:3] + docs[-2:]:
-        assert _signature(indexed.decide(doc)) == _signature(indexed._decide_reference(doc)), doc.url
+        assert _signature(indexed.decide(doc)) == _signature(
+            indexed._decide_reference(doc)
+        ), doc.url
 
 
 def test_every_simple_selector_selects_the_same_elements(real_case: Any) -> None:
@@ -331,7 +455,9 @@ def test_a_document_without_a_root_keeps_the_plain_path() -> None:
     from unboil.document import Block, Document
 
     root = lxml.html.fromstring("<div><div class='ad'><p>a</p></div><p>b</p></div>")
-    blocks = [Block(i, e.text_content(), element=e) for i, e in enumerate(root.iter("p"))]
+    blocks = [
+        Block(i, e.text_content(), element=e) for i, e in enumerate(root.iter("p"))
+    ]
     rules = RuleSet.from_easylist("##.ad\n##div > p:first-child\n")
     doc = Document(blocks)  # no root: the selectors run from each block's tree root
     assert _signature(rules.decide(doc)) == _signature(rules._decide_reference(doc))

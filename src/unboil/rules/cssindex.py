@@ -132,7 +132,9 @@ def _compound_from_tree(tree: Any) -> tuple[Compound, Any]:
                     raise _Unsupported
                 tag = node.element.lower()
             # collected right to left: keep the order they are written in
-            compound = Compound(tag, tuple(ids[::-1]), tuple(classes[::-1]), tuple(attrs[::-1]), never)
+            compound = Compound(
+                tag, tuple(ids[::-1]), tuple(classes[::-1]), tuple(attrs[::-1]), never
+            )
             return compound, None
         elif isinstance(node, CombinedSelector):
             # a combined selector's subject is its right side; it cannot carry more conditions
@@ -289,7 +291,9 @@ def compound_holds(el: Any, c: Compound, ix: PageIndex) -> bool:
     return True
 
 
-def _left_holds(el: Any, left: tuple[tuple[str, Compound], ...], i: int, root: Any, ix: PageIndex) -> bool:
+def _left_holds(
+    el: Any, left: tuple[tuple[str, Compound], ...], i: int, root: Any, ix: PageIndex
+) -> bool:
     if i == len(left):
         return True
     combinator, compound = left[i]
@@ -307,7 +311,9 @@ def _left_holds(el: Any, left: tuple[tuple[str, Compound], ...], i: int, root: A
         node = node.getparent()
         if node is None:
             return False
-        if compound_holds(node, compound, ix) and _left_holds(node, left, i + 1, root, ix):
+        if compound_holds(node, compound, ix) and _left_holds(
+            node, left, i + 1, root, ix
+        ):
             return True
     return False
 
@@ -319,7 +325,15 @@ class PageIndex:
     """The elements of the root's subtree (root included) by class token, id, tag, attribute."""
 
     __slots__ = (
-        "_attrs", "_blobs", "_classes", "_under", "block_at", "by_class", "by_id", "by_tag", "root",
+        "_attrs",
+        "_blobs",
+        "_classes",
+        "_under",
+        "block_at",
+        "by_class",
+        "by_id",
+        "by_tag",
+        "root",
     )
 
     def __init__(self, root: Any, blocks: list[Any]) -> None:
@@ -339,14 +353,20 @@ class PageIndex:
             value = get("class")
             if value:
                 # a printable ASCII value has no whitespace but the space (fast, exact split)
-                tokens = value.split(" ") if value.isascii() and value.isprintable() else xpath_tokens(value)
+                tokens = (
+                    value.split(" ")
+                    if value.isascii() and value.isprintable()
+                    else xpath_tokens(value)
+                )
                 for token in tokens:
                     if token:
                         found = by_class.get(token)
                         if found is None:
                             by_class[token] = [el]
                         else:
-                            found.append(el)  # a token twice in one value lists it twice
+                            found.append(
+                                el
+                            )  # a token twice in one value lists it twice
             value = get("id")
             if value is not None:
                 found = by_id.get(value)
@@ -385,7 +405,7 @@ class PageIndex:
             found = {}
             for els in self.by_tag.values():
                 for el in els:
-                    for name in el.keys():
+                    for name in el.keys():  # noqa: SIM118 (iterating an element gives children)
                         got = found.get(name)
                         if got is None:
                             found[name] = [el]
@@ -413,10 +433,9 @@ class PageIndex:
             found = self.by_attr.get(name)
             if found is None:
                 return []
-            if want and op in _IN_BLOB:
-                # no value on the page can hold this: nothing to test
-                if _IN_BLOB[op](want) not in self.blob(name):
-                    return []
+            # when no value on the page can hold the wanted text, there is nothing to test
+            if want and op in _IN_BLOB and _IN_BLOB[op](want) not in self.blob(name):
+                return []
             return found
         if c.tag is not None:
             return self.by_tag.get(c.tag, [])
@@ -456,7 +475,8 @@ _IN_BLOB = {
 
 
 def select_elements(chains: tuple[Chain, ...], ix: PageIndex) -> list[Any]:
-    """The elements of the page the selector selects (each once)."""
+    """The elements of the page the selector selects (one may be listed twice: a class token
+    written twice in one value, or an element two members of a group select)."""
     root = ix.root
     out: list[Any] = []
     for chain in chains:
@@ -468,8 +488,6 @@ def select_elements(chains: tuple[Chain, ...], ix: PageIndex) -> list[Any]:
                 not chain.left or _left_holds(el, chain.left, 0, root, ix)
             ):
                 out.append(el)
-    if len(chains) > 1:
-        out = list({id(el): el for el in out}.values())
     return out
 
 
@@ -499,7 +517,11 @@ def gate_keys(chains: tuple[Chain, ...]) -> list[tuple[str, str]] | None:
     for chain in chains:
         if chain.subject.never or any(c.never for _, c in chain.left):
             continue  # selects nothing anywhere
-        found = [k for k in map(_compound_key, (chain.subject, *(c for _, c in chain.left))) if k]
+        found = [
+            k
+            for k in map(_compound_key, (chain.subject, *(c for _, c in chain.left)))
+            if k
+        ]
         if not found:
             return None
         keys.append(min(found)[1])
@@ -512,7 +534,11 @@ def _necessary_key(tree: Any) -> tuple[int, tuple[str, str]] | None:
     ``:where()`` OR theirs with everything below them, so nothing below them counts), and from
     both sides of every combinator (each side must match some element of the page)."""
     if isinstance(tree, CombinedSelector):
-        keys = [k for k in (_necessary_key(tree.selector), _necessary_key(tree.subselector)) if k]
+        keys = [
+            k
+            for k in (_necessary_key(tree.selector), _necessary_key(tree.subselector))
+            if k
+        ]
         return min(keys) if keys else None
     best = None
     node = tree
@@ -560,7 +586,12 @@ class Gates:
     __slots__ = ("by_kind",)
 
     def __init__(self) -> None:
-        self.by_kind: dict[str, dict[str, list[int]]] = {"class": {}, "id": {}, "attr": {}, "tag": {}}
+        self.by_kind: dict[str, dict[str, list[int]]] = {
+            "class": {},
+            "id": {},
+            "attr": {},
+            "tag": {},
+        }
 
     def add(self, rank: int, keys: list[tuple[str, str]]) -> None:
         for kind, key in keys:
@@ -572,9 +603,15 @@ class Gates:
     def live(self, ix: PageIndex) -> set[int]:
         """Ranks of the gated rules that may select something on this page."""
         live: set[int] = set()
-        for kind, present in (("class", ix.by_class), ("id", ix.by_id), ("tag", ix.by_tag)):
+        for kind, present in (
+            ("class", ix.by_class),
+            ("id", ix.by_id),
+            ("tag", ix.by_tag),
+        ):
             table = self.by_kind[kind]
-            small, big = (table, present) if len(table) < len(present) else (present, table)
+            small, big = (
+                (table, present) if len(table) < len(present) else (present, table)
+            )
             for key in small:
                 if key in big:
                     live.update(table[key])

@@ -24,6 +24,8 @@ from typing import Any
 
 from unboil._compiled import compiled
 from unboil.document import DROP, KEEP, Block, Decision, Document
+from unboil.rules import cssindex
+from unboil.rules import matchers as _matchers
 from unboil.rules.columns import (
     SIGNAL_OF,
     Page,
@@ -34,8 +36,6 @@ from unboil.rules.columns import (
     selector,
     share_prefilters,
 )
-from unboil.rules import cssindex
-from unboil.rules import matchers as _matchers
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.model import (
@@ -412,9 +412,11 @@ class RuleSet:
             if index is not None:
                 # css rules none of whose gate keys is on the page select nothing: skip them
                 live = plan.gates.live(index)
-                layout = layout or _layout(active)
-                gated = layout.gated
-                run = sorted([*layout.ungated, *(gated[r] for r in live if r in gated)])
+                if layout is not None:  # the unscoped rules: places laid out once
+                    gated = layout.gated
+                    run = sorted([*layout.ungated, *(gated[r] for r in live if r in gated)])
+                else:  # a host's own mix of rules
+                    run = [i for i, r in enumerate(active) if not r.gate or r.rank in live]
         for i in run:
             rule = active[i]
             ctx.rule_id = rule.id
