@@ -1,5 +1,5 @@
-"""The default rules for forum post furniture ("forum-post-meta") and advertising labels
-("advertising-label"): what they drop, what they leave, and a forum thread end to end."""
+"""The default rules for forum post furniture ("forum-post-meta"), bare machine timestamps
+("machine-timestamp") and advertising labels ("advertising-label"): what they drop, what they leave, and a forum thread end to end."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ import unboil
     ("Registered: 2024-01-27", "forum-post-meta"),
     ("1,9922 gold badges14 silver badges18 bronze badges", "forum-post-meta"),
     ("47.8k113 gold badges470 silver badges821 bronze badges", "forum-post-meta"),
+    ("(95.79 KiB) Downloaded 478 times", "forum-post-meta"),
+    ("View attachment 2029141 View attachment 2029140", "forum-post-meta"),
+    ("2023-02-05T19:24:52.617Z+00:00", "machine-timestamp"),
+    ("2019-03-26 16:40:42 +00:00", "machine-timestamp"),
     ("Advertisement", "advertising-label"),
     ("ADVERTISEMENT", "advertising-label"),
     ("Advertisement - Members don't see this ad", "advertising-label"),
@@ -48,6 +52,8 @@ def test_forum_and_ad_furniture_goes_with_its_rule(line, rule):
     "Click to expand the menu, then choose Settings and open the Privacy tab.",
     "Registered users can download the data set from the project page.",
     "She won 3 gold medals and 2 silver medals at the championships.",
+    "The 2.4 GB installer was downloaded 3 million times in its first week.",
+    "2019-03-26 16:40:42 was when the outage began, according to the logs.",
 ])
 def test_sentences_that_look_like_forum_furniture_stay(sentence):
     result = unboil.clean(f"A thread about something\n{sentence}")
