@@ -137,3 +137,29 @@ def test_forum_thread_keeps_posts_and_drops_post_furniture():
         decision = by_text[furniture]
         assert decision.dropped and decision.rule == rule, (furniture, decision)
     assert "Similar threads" not in text and "XenForo" not in text
+
+
+def _decide_one(signals: dict) -> tuple[bool, str | None]:
+    from unboil.document import Block, Document
+    from unboil.rules import RuleSet
+
+    text = "A reply in the thread that says something about the question, in a full sentence."
+    doc = Document(blocks=[Block(index=0, text=text, signals=dict(signals))], url="https://forum.example.org/t/1")
+    decision = RuleSet.default().decide(doc)[0]
+    return decision.dropped, decision.rule
+
+
+@pytest.mark.parametrize(("signals", "dropped"), [
+    ({"markup": ("article", "comments"), "in_main": True, "content_score": 0.45}, True),
+    ({"markup": ("comments",), "in_main": True, "content_score": 0.49}, True),
+    ({"markup": ("article", "comments"), "in_main": True, "content_score": 0.5}, True),
+    ({"markup": ("article", "comments"), "in_main": True, "content_score": 0.5001}, False),
+    ({"markup": ("article", "comments"), "in_main": True, "content_score": 0.81}, False),
+    ({"markup": ("article", "content"), "in_main": True, "content_score": 0.45}, False),
+    ({}, False),  # text input: no markup, no content score
+])
+def test_uncertain_comment_needs_better_than_even_odds_under_comment_markup(signals, dropped):
+    got, rule = _decide_one(signals)
+    assert got is dropped
+    if dropped:
+        assert rule == "uncertain-comment"
