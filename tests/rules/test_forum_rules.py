@@ -1,4 +1,4 @@
-"""The default rules for forum post furniture ("forum-post-meta"), bare machine timestamps
+"""The default rules for forum post furniture ("forum-post-meta", "forum-signature"), bare machine timestamps
 ("machine-timestamp") and advertising labels ("advertising-label"): what they drop, what they leave, and a forum thread end to end."""
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ _POST = """
         </div>
         <div class="message-lastEdit">Last edited: Nov {n}, 2024</div>
       </div>
+      {signature}
       <footer class="message-footer"><a class="actionBar-action">Report</a>
         <a class="actionBar-action">Quote</a><a class="actionBar-action">Reply</a></footer>
     </div>
@@ -87,6 +88,9 @@ _POST = """
 _QUOTE = """<blockquote class="bbCodeBlock bbCodeBlock--quote"><div class="bbCodeBlock-content">
 <div class="bbCodeBlock-expandContent">{text}</div><div class="bbCodeBlock-expandLink">Click to expand...</div>
 </div></blockquote>"""
+
+_SIGNATURE = """<aside class="message-signature"><div class="bbWrapper">Measure twice, cut once, and
+never trust a tape measure you found in a drawer.</div></aside>"""
 
 _BODIES = [
     "My table saw started to trip the breaker every time I rip hard maple thicker than an inch. "
@@ -108,7 +112,8 @@ def _thread_html() -> str:
     posts = []
     for n, (user, rank, body) in enumerate(zip(users, ranks, _BODIES), start=1):
         quote = _QUOTE.format(text=_BODIES[0][:90]) if n == 2 else ""
-        posts.append(_POST.format(n=n, user=user, rank=rank, body=body, quote=quote))
+        signature = _SIGNATURE if n == 2 else ""
+        posts.append(_POST.format(n=n, user=user, rank=rank, body=body, quote=quote, signature=signature))
     return f"""<!DOCTYPE html><html lang="en"><head><title>Table saw trips the breaker | Woodworking Forum</title></head>
 <body>
 <header class="p-header"><div class="p-header-logo">Woodworking Forum</div>
@@ -137,6 +142,8 @@ def test_forum_thread_keeps_posts_and_drops_post_furniture():
         decision = by_text[furniture]
         assert decision.dropped and decision.rule == rule, (furniture, decision)
     assert "Similar threads" not in text and "XenForo" not in text
+    signature = next(d for t, d in by_text.items() if t.startswith("Measure twice"))
+    assert signature.dropped and signature.rule == "forum-signature"
 
 
 def _decide_one(signals: dict) -> tuple[bool, str | None]:
