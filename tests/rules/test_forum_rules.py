@@ -1,5 +1,7 @@
-"""The default rules for forum post furniture ("forum-post-meta", "forum-signature"), bare machine timestamps
-("machine-timestamp") and advertising labels ("advertising-label"): what they drop, what they leave, and a forum thread end to end."""
+"""The default rules for forum post furniture ("forum-post-meta", "forum-signature",
+"forum-user-info"), bare machine timestamps ("machine-timestamp"), advertising labels
+("advertising-label") and uncertain blocks under comment markup ("uncertain-comment"): what
+they drop, what they leave, and a forum thread end to end."""
 
 from __future__ import annotations
 
@@ -108,7 +110,7 @@ _BODIES = [
 
 def _thread_html() -> str:
     users = ["sawdust_sam", "oldtimer", "maple_mike", "sawdust_sam"]
-    ranks = ["New member", "Senior Member", "Well-known member", "New member"]
+    ranks = ["New member", "Senior Member", "Well-known member", "Titan"]
     posts = []
     for n, (user, rank, body) in enumerate(zip(users, ranks, _BODIES), start=1):
         quote = _QUOTE.format(text=_BODIES[0][:90]) if n == 2 else ""
@@ -142,6 +144,8 @@ def test_forum_thread_keeps_posts_and_drops_post_furniture():
         decision = by_text[furniture]
         assert decision.dropped and decision.rule == rule, (furniture, decision)
     assert "Similar threads" not in text and "XenForo" not in text
+    # a custom title no pattern knows goes with the poster's panel markup
+    assert by_text["Titan"].dropped and by_text["Titan"].rule == "forum-user-info"
     signature = next(d for t, d in by_text.items() if t.startswith("Measure twice"))
     assert signature.dropped and signature.rule == "forum-signature"
 
