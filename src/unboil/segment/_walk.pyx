@@ -674,6 +674,7 @@ cdef class _CWalker:
     """The state of one compiled segmentation pass (html._Walker's, in C arrays)."""
 
     cdef _Document doc
+    cdef dict kind_map  # tag -> kind: html._KIND, or html._KIND_NOSCRIPT for the noscript fallback
     cdef public list blocks
     cdef public object meta
     cdef dict fields  # meta.fields and meta.jsonld, filled in place
@@ -802,7 +803,7 @@ cdef class _CWalker:
         _grow(<void**>&self.cnt_val, &cap, t + 1, sizeof(Py_ssize_t))
         self.tags_cap = cap
         self.names[t] = name
-        self.kinds[t] = _KIND.get(tagstr, K_INLINE)
+        self.kinds[t] = self.kind_map.get(tagstr, K_INLINE)
         cdef int fl = 0
         if tagstr == "a":
             fl = F_A
@@ -1508,12 +1509,14 @@ cdef class _CWalker:
                 node = node.parent
 
 
-def walk(root: object) -> tuple:
-    """Segment the tree under ``root`` (an lxml element): (blocks, PageMeta), as html._Walker."""
+def walk(root: object, kinds: object = None) -> tuple:
+    """Segment the tree under ``root`` (an lxml element): (blocks, PageMeta), as html._Walker;
+    ``kinds`` maps tags to kinds (html._KIND when None)."""
     if _html is None:
         _load_html()
     cdef _Element el = <_Element?>root
     cdef _CWalker w = _CWalker()
+    w.kind_map = _KIND if kinds is None else <dict?>kinds
     w.doc = el._doc
     w.walk(el._c_node)
     return w.blocks, w.meta

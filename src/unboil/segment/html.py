@@ -58,6 +58,12 @@ _KIND.update(
      "listing": _PRE, "xmp": _PRE, "plaintext": _PRE}
 )
 _METADATA_TAGS = ("script", "title", "meta", "link")
+#: The kinds with <noscript> read as a block container, for pages that show little text otherwise.
+_KIND_NOSCRIPT: dict[str, int] = {**_KIND, "noscript": _BLOCK}
+#: A page whose visible blocks hold fewer words than this, and that has a <noscript> element, is
+#: walked again with <noscript> read as content: some forums (Discourse, Flarum) and single-page
+#: apps serve their whole text only there, for clients without JavaScript.
+NOSCRIPT_FALLBACK_WORDS = 100
 _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to Python
 
 # A frame (one open element) is a list, for speed: these name its slots.
@@ -154,7 +160,8 @@ class _Walker:
     ``parts`` is non-empty exactly when the run holds non-space text.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kinds: dict[str, int] = _KIND) -> None:
+        self.kinds = kinds  # tag -> kind; _KIND_NOSCRIPT for the noscript fallback
         self.blocks: list[Block] = []
         self.stack: list[list[Any]] = []
         self.bpos: list[int] = []  # stack positions of the open block-level elements
@@ -316,7 +323,7 @@ class _Walker:
         for every element of every page, and method calls would double its cost.
         """
         walker = etree.iterwalk(root, events=("start", "end"))
-        stack, bpos, kinds, rows = self.stack, self.bpos, _KIND, self.rows
+        stack, bpos, kinds, rows = self.stack, self.bpos, self.kinds, self.rows
         parts, link_order, open_links = self.parts, self.link_order, self.open_links
         space = 0  # 1: an element just ended, 2: a separating one did (see _SEP_TAGS)
         after_br = False  # the run ends in a <br>
@@ -509,15 +516,39 @@ def _segment_html(
             metadata["parse_error"] = f"lxml could not parse the page: {exc}"
     if root is None:
         return Document(blocks=[], title=title or "", url=url, metadata=metadata)
-    if _compiled_walk is None or pure:
-        walker = _Walker()
-        walker.walk(root)
-        blocks, meta = walker.blocks, walker.meta
-    else:
-        blocks, meta = _compiled_walk.walk(root)
+    blocks, meta = _walk_tree(root, _KIND, pure)
+    if _fewer_words(blocks, NOSCRIPT_FALLBACK_WORDS) and root.find(".//noscript") is not None:
+        more, more_meta = _walk_tree(root, _KIND_NOSCRIPT, pure)
+        if sum(len(b.text.split()) for b in more) > sum(len(b.text.split()) for b in blocks):
+            blocks, meta = more, more_meta
+            metadata["noscript_fallback"] = True
     headings = [b.text for b in blocks if b.tag == "h1"][:5]
     doc_title, doc_url = meta.resolve(root, headings, url, title, metadata)
     return Document(blocks=blocks, title=doc_title, url=doc_url, metadata=metadata, root=root)
+
+
+def _walk_tree(root: Any, kinds: dict[str, int], pure: bool) -> tuple[list[Block], PageMeta]:
+    """The blocks and page metadata of one walk, compiled unless ``pure`` (or not built)."""
+    if _compiled_walk is None or pure:
+        walker = _Walker(kinds)
+        walker.walk(root)
+        return walker.blocks, walker.meta
+    return _compiled_walk.walk(root, kinds)
+
+
+def _fewer_words(blocks: list[Block], limit: int) -> bool:
+    """Whether the blocks hold fewer than ``limit`` whitespace-separated words in all.
+
+    O(1) on most pages: every block holds at least one word, so ``limit`` blocks are enough.
+    """
+    if len(blocks) >= limit:
+        return False
+    words = 0
+    for b in blocks:
+        words += len(b.text.split())
+        if words >= limit:
+            return False
+    return True
 
 
 def _encode_str_py(html: str) -> bytes:
