@@ -45,9 +45,17 @@ def test_tags_tokens_and_roles_name_regions():
     assert "nav" not in found["Body text"]
 
 
-def test_every_vocabulary_class_is_a_feature():
+def test_every_vocabulary_class_is_a_feature_or_declared_rule_only():
     vocab = load_vocabulary()
-    assert set(vocab.classes) == {f[3:] for f in FEATURES if f.startswith("mk_")}
+    assert set(vocab.classes) - vocab.rule_only == {f[3:] for f in FEATURES if f.startswith("mk_")}
+    assert vocab.rule_only == {"signature", "user-info"}
+
+
+def test_rule_only_classes_are_read_by_a_default_rule():
+    from unboil.rules import RuleSet
+
+    read = {name for r in RuleSet.load().rules for name in r.match.get("markup", ())}
+    assert load_vocabulary().rule_only <= read
 
 
 def test_roles_on_very_deep_pages_do_not_recurse():

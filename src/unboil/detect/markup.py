@@ -38,6 +38,8 @@ class MarkupVocabulary:
     contains: tuple[tuple[str, str], ...]
     tags: dict[str, tuple[str, ...]]
     roles: dict[str, tuple[str, ...]]
+    # classes only rules read (``feature = false``): the content model has no column for them
+    rule_only: frozenset[str] = frozenset()
     # token -> classes, shared across pages (class names such as "container" recur on every site);
     # a pure function of the token, so it never changes a result; cleared when it grows large
     memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
@@ -85,6 +87,7 @@ def load_vocabulary() -> MarkupVocabulary:
     return MarkupVocabulary(
         classes=tuple(raw), tokens=_invert(tokens), contains=contains, tags=_invert(tags),
         roles=_invert(roles),
+        rule_only=frozenset(name for name, spec in raw.items() if spec.get("feature", True) is False),
     )
 
 

@@ -211,6 +211,47 @@ def _any_in(
     return select
 
 
+def _class_tokens_select(value: Any, cands: Positions | None, page: Page) -> Positions:
+    """Positions whose class/id tokens hold one of ``value``'s tokens.
+
+    Not an index of every token (a page has thousands of them, and a rule asks for a few): each
+    block's tokens are tested against the rule's set, once per distinct tuple object, since the
+    blocks of one element share theirs.
+    """
+    try:
+        wanted = frozenset(value)
+    except TypeError:
+        return _fallback(MATCHERS["class_tokens"].predicate)(value, cands, page)
+    blocks = page.blocks
+    seen: dict[int, bool] = {}
+    out: list[int] = []
+    try:
+        if wanted.isdisjoint(page.column(("class_tokens", "all"), _all_class_tokens)):
+            return out  # the usual case: no block of the page carries any of them
+        for p in range(len(blocks)) if cands is None else cands:
+            tokens = blocks[p].class_tokens
+            hit = seen.get(id(tokens))
+            if hit is None:
+                hit = seen[id(tokens)] = not wanted.isdisjoint(tokens)
+            if hit:
+                out.append(p)
+    except TypeError:  # an unhashable token: the plain predicate decides
+        return _fallback(MATCHERS["class_tokens"].predicate)(value, cands, page)
+    return out
+
+
+def _all_class_tokens(page: Page) -> set[Any]:
+    """Every class/id token on the page (each distinct tuple object read once)."""
+    everything: set[Any] = set()
+    seen: set[int] = set()
+    for block in page.blocks:
+        tokens = block.class_tokens
+        if id(tokens) not in seen:
+            seen.add(id(tokens))
+            everything.update(tokens)
+    return everything
+
+
 def _signal_reader(name: str) -> Callable[[Block], Any]:
     return lambda block: block.signals.get(name)
 
@@ -518,11 +559,7 @@ def _build_selectors(kernel: Any = None) -> dict[str, tuple[Predicate, Selector]
             ("item", "lexicon_hits"), _signal_reader("lexicon_hits"), MATCHERS["lexicon"].predicate
         ),
         "markup": _any_in(("item", "markup"), _signal_reader("markup"), MATCHERS["markup"].predicate),
-        "class_tokens": _any_in(
-            ("item", "class_tokens"), lambda b: b.class_tokens,
-            MATCHERS["class_tokens"].predicate,
-            whole_strings=False,
-        ),
+        "class_tokens": _class_tokens_select,
     }
     for name in ("repeat_of_title", "repeat_first", "is_title", "in_main"):
         table[name] = _flag(name)
