@@ -50,8 +50,12 @@ def test_a_page_with_enough_visible_text_ignores_noscript() -> None:
     assert "serde" not in unboil.clean_html(_forum(visible)).text
 
 
-def test_a_short_page_keeps_its_walk_when_noscript_adds_nothing() -> None:
-    html = "<html><body><p>Short note.</p><noscript><img src=pixel.gif></noscript></body></html>"
+@pytest.mark.parametrize("inside", [
+    "<img src=pixel.gif>",
+    "<p>This site works best with JavaScript enabled. Please enable JavaScript in your browser.</p>",
+])
+def test_a_short_page_keeps_its_walk_when_noscript_holds_only_a_notice(inside: str) -> None:
+    html = f"<html><body><p>Short note.</p><noscript>{inside}</noscript></body></html>"
     compiled, pure, metadata = _both(html)
     assert compiled == pure == [("Short note.", "html/body/p", ())]
     assert "noscript_fallback" not in metadata

@@ -64,6 +64,9 @@ _KIND_NOSCRIPT: dict[str, int] = {**_KIND, "noscript": _BLOCK}
 #: walked again with <noscript> read as content: some forums (Discourse, Flarum) and single-page
 #: apps serve their whole text only there, for clients without JavaScript.
 NOSCRIPT_FALLBACK_WORDS = 100
+#: ...and that walk is kept only when it finds at least this many more words (and at least twice
+#: as many): a "please enable JavaScript" notice or a tracking pixel's fallback is no page text.
+NOSCRIPT_MIN_GAIN = 50
 _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to Python
 
 # A frame (one open element) is a list, for speed: these name its slots.
@@ -519,7 +522,9 @@ def _segment_html(
     blocks, meta = _walk_tree(root, _KIND, pure)
     if _fewer_words(blocks, NOSCRIPT_FALLBACK_WORDS) and root.find(".//noscript") is not None:
         more, more_meta = _walk_tree(root, _KIND_NOSCRIPT, pure)
-        if sum(len(b.text.split()) for b in more) > sum(len(b.text.split()) for b in blocks):
+        before = sum(len(b.text.split()) for b in blocks)
+        after = sum(len(b.text.split()) for b in more)
+        if after >= max(2 * before, before + NOSCRIPT_MIN_GAIN):
             blocks, meta = more, more_meta
             metadata["noscript_fallback"] = True
     headings = [b.text for b in blocks if b.tag == "h1"][:5]
