@@ -52,13 +52,27 @@ ctypedef struct Entry:
     int32_t pos
 
 
-cdef int _sort_entries(Entry* entries, Py_ssize_t used, Py_ssize_t ntypes) except -1:
-    """Sort bigram entries by (first id, second id), keeping their order (block, position) among
-    equal bigrams: two stable counting sorts, second id first."""
-    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((ntypes + 1) * sizeof(Py_ssize_t))
-    cdef Entry* tmp = <Entry*> malloc(used * sizeof(Entry))
-    cdef Entry* src
-    cdef Entry* dst
+ctypedef fused Keyed:
+    Entry
+    uint64_t
+
+
+cdef inline uint64_t _key(Keyed* items, Py_ssize_t i) noexcept:
+    """The sort key of item ``i``: a bigram entry's ``key``, a block pair's own value."""
+    if Keyed is Entry:
+        return items[i].key
+    else:
+        return items[i]
+
+
+cdef int _counting_sort(Keyed* items, Py_ssize_t used, Py_ssize_t bound) except -1:
+    """Sort ``items`` ascending by their 64-bit key, whose two 32-bit halves are both at most
+    ``bound``: two stable counting sorts, low half first. Equal keys keep their order, so bigram
+    entries stay in (block, position) order and block pairs come out as ``qsort`` by value gives."""
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((bound + 1) * sizeof(Py_ssize_t))
+    cdef Keyed* tmp = <Keyed*> malloc(used * sizeof(Keyed))
+    cdef Keyed* src
+    cdef Keyed* dst
     cdef Py_ssize_t i, t, total, c
     cdef int shift, round_
     if counts == NULL or tmp == NULL:
@@ -67,19 +81,19 @@ cdef int _sort_entries(Entry* entries, Py_ssize_t used, Py_ssize_t ntypes) excep
     try:
         for round_ in range(2):
             shift = 0 if round_ == 0 else 32
-            src = entries if round_ == 0 else tmp
-            dst = tmp if round_ == 0 else entries
-            for t in range(ntypes + 1):
+            src = items if round_ == 0 else tmp
+            dst = tmp if round_ == 0 else items
+            for t in range(bound + 1):
                 counts[t] = 0
             for i in range(used):
-                counts[<Py_ssize_t> ((src[i].key >> shift) & 0xFFFFFFFFULL)] += 1
+                counts[<Py_ssize_t> ((_key(src, i) >> shift) & 0xFFFFFFFFULL)] += 1
             total = 0
-            for t in range(ntypes + 1):
+            for t in range(bound + 1):
                 c = counts[t]
                 counts[t] = total
                 total += c
             for i in range(used):
-                t = <Py_ssize_t> ((src[i].key >> shift) & 0xFFFFFFFFULL)
+                t = <Py_ssize_t> ((_key(src, i) >> shift) & 0xFFFFFFFFULL)
                 dst[counts[t]] = src[i]
                 counts[t] += 1
     finally:
@@ -118,42 +132,6 @@ cdef inline object _rounded(object rounder, double x):
 def round4(double x):
     """``round(x, 4)`` as the kernel computes it (for tests)."""
     return _round4(x)
-
-
-cdef int _sort_pairs(uint64_t* pairs, Py_ssize_t used, Py_ssize_t n) except -1:
-    """Sort block pairs ``i << 32 | j`` (both below ``n``) ascending: two stable counting
-    sorts, ``j`` first; the order ``qsort`` by value gives."""
-    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((n + 1) * sizeof(Py_ssize_t))
-    cdef uint64_t* tmp = <uint64_t*> malloc(used * sizeof(uint64_t))
-    cdef uint64_t* src
-    cdef uint64_t* dst
-    cdef Py_ssize_t i, t, total, c
-    cdef int shift, round_
-    if counts == NULL or tmp == NULL:
-        free(counts); free(tmp)
-        raise MemoryError()
-    try:
-        for round_ in range(2):
-            shift = 0 if round_ == 0 else 32
-            src = pairs if round_ == 0 else tmp
-            dst = tmp if round_ == 0 else pairs
-            for t in range(n + 1):
-                counts[t] = 0
-            for i in range(used):
-                counts[<Py_ssize_t> ((src[i] >> shift) & 0xFFFFFFFFULL)] += 1
-            total = 0
-            for t in range(n + 1):
-                c = counts[t]
-                counts[t] = total
-                total += c
-            for i in range(used):
-                t = <Py_ssize_t> ((src[i] >> shift) & 0xFFFFFFFFULL)
-                dst[counts[t]] = src[i]
-                counts[t] += 1
-    finally:
-        free(counts)
-        free(tmp)
-    return 0
 
 
 cdef int32_t _find(int32_t* parent, int32_t i):
@@ -1077,7 +1055,7 @@ cdef class TokenPage:
                     entries[used].block = <int32_t> i
                     entries[used].pos = <int32_t> k
                     used += 1
-            _sort_entries(entries, used, self.ntypes)
+            _counting_sort(entries, used, self.ntypes)
             for k in range(2):  # count the pairs, then fill them
                 start = 0
                 while start < used:
@@ -1108,7 +1086,7 @@ cdef class TokenPage:
                     if pairs == NULL:
                         raise MemoryError()
                     npairs = 0
-            _sort_pairs(pairs, npairs, n)
+            _counting_sort(pairs, npairs, n)
             for i in range(n):
                 parent[i] = <int32_t> _root(roots, i)
             k = 0
