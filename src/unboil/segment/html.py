@@ -520,9 +520,9 @@ def _segment_html(
     if root is None:
         return Document(blocks=[], title=title or "", url=url, metadata=metadata)
     blocks, meta = _walk_tree(root, _KIND, pure)
-    if _fewer_words(blocks, NOSCRIPT_FALLBACK_WORDS) and root.find(".//noscript") is not None:
+    before = _words_below(blocks, NOSCRIPT_FALLBACK_WORDS)
+    if before is not None and root.find(".//noscript") is not None:
         more, more_meta = _walk_tree(root, _KIND_NOSCRIPT, pure)
-        before = sum(len(b.text.split()) for b in blocks)
         after = sum(len(b.text.split()) for b in more)
         if after >= max(2 * before, before + NOSCRIPT_MIN_GAIN):
             blocks, meta = more, more_meta
@@ -541,19 +541,19 @@ def _walk_tree(root: Any, kinds: dict[str, int], pure: bool) -> tuple[list[Block
     return _compiled_walk.walk(root, kinds)
 
 
-def _fewer_words(blocks: list[Block], limit: int) -> bool:
-    """Whether the blocks hold fewer than ``limit`` whitespace-separated words in all.
+def _words_below(blocks: list[Block], limit: int) -> int | None:
+    """The blocks' whitespace-separated words in all, or None when there are ``limit`` or more.
 
     O(1) on most pages: every block holds at least one word, so ``limit`` blocks are enough.
     """
     if len(blocks) >= limit:
-        return False
+        return None
     words = 0
     for b in blocks:
         words += len(b.text.split())
         if words >= limit:
-            return False
-    return True
+            return None
+    return words
 
 
 def _encode_str_py(html: str) -> bytes:
