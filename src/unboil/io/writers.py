@@ -4,6 +4,10 @@ Bytes values (raw HTML read from ``.html`` files or WARC payloads) are written a
 from UTF-8 with U+FFFD replacing invalid bytes: JSON has no bytes type, and a JSONL line must
 stay one record. Pages in other charsets lose their non-ASCII characters that way, so write
 the cleaned text (or decode first) when that matters.
+
+Files are written under a hidden temporary name and renamed when the writer closes without an
+error, so a file under its final name is always complete. When the run fails part-way, what was
+written is finished off and kept as ``<name>.partial`` (a name no reader takes for done).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from unboil.io.readers import STDIN, ErrorItem, require
+from unboil.io.safety import _fsync, temporary_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ class RecordWriter:
             try:
                 self._err = _open_sink(self.errors_path)
             except BaseException:
-                self._out.close()
+                self._out.close(ok=False)
                 raise
 
     def write(self, record: dict[str, Any]) -> None:
@@ -66,10 +71,16 @@ class RecordWriter:
         self._err.write(_encode(record))
         self.counts.errors += 1
 
-    def close(self) -> None:
-        """Finish and close the output streams (stdout is flushed, not closed)."""
+    def close(self, ok: bool = True) -> None:
+        """Finish and close the output streams (stdout is flushed, not closed); files get their
+        final names when ``ok``, else they are kept as ``<name>.partial``."""
         for sink in {id(self._out): self._out, id(self._err): self._err}.values():
-            sink.close()
+            sink.close(ok)
+
+    @property
+    def partial_paths(self) -> list[str]:
+        """The ``.partial`` files a failed run left (empty after a successful close)."""
+        return [s.partial for s in {id(self._out): self._out, id(self._err): self._err}.values() if s.partial]
 
     def __enter__(self) -> RecordWriter:
         return self
@@ -80,29 +91,58 @@ class RecordWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(ok=exc_type is None)
 
 
 class _Sink:
-    """One byte stream to write lines to, knowing whether it owns (and must close) the stream."""
+    """One byte stream to write lines to, knowing whether it owns (and must close) the stream,
+    and, for files, the temporary name it writes under and the final name it renames to."""
 
-    def __init__(self, stream: IO[bytes], owned: list[IO[bytes]]) -> None:
+    def __init__(self, stream: IO[bytes], owned: list[IO[bytes]], tmp: Path | None = None,
+                 final: str | None = None) -> None:
         self._stream = stream
         self._owned = owned  # innermost first: e.g. the zstd writer, then the file
         self._closed = False
+        self._tmp = tmp
+        self._final = final
+        self.partial = ""
+        self._wrote = False
 
     def write(self, data: bytes) -> None:
         if self._closed:
             raise ValueError("write to a closed RecordWriter")
         self._stream.write(data)
+        self._wrote = True
 
-    def close(self) -> None:
+    def close(self, ok: bool = True) -> None:
         if self._closed:
             return
         self._closed = True
-        self._stream.flush()
-        for stream in self._owned:
-            stream.close()
+        try:
+            self._stream.flush()
+            for stream in self._owned:
+                stream.close()
+        except BaseException:
+            ok = False
+            raise
+        finally:
+            self._finish(ok)
+
+    def _finish(self, ok: bool) -> None:
+        if self._tmp is None or self._final is None:
+            return
+        if ok:
+            _fsync(self._tmp)
+            os.replace(self._tmp, self._final)
+            return
+        if not self._wrote:  # nothing was written: leave no file behind
+            self._tmp.unlink(missing_ok=True)
+            return
+        self.partial = self._final + ".partial"
+        try:
+            os.replace(self._tmp, self.partial)
+        except OSError:
+            self.partial = ""
 
 
 def _open_sink(path: str) -> _Sink:
@@ -117,18 +157,20 @@ def _open_sink(path: str) -> _Sink:
         return _Sink(buffer, [])
     lowered = path.lower()
     zstd = require("zstandard", "zstd", f"writing {path}") if lowered.endswith(".zst") else None
-    raw = open(path, "wb")
+    tmp = temporary_name(path)
+    raw = open(tmp, "wb")
     try:
         if zstd is not None:
             writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
-            return _Sink(writer, [writer, raw])
+            return _Sink(writer, [writer, raw], tmp, path)
         if lowered.endswith(".gz"):
             compressed = gzip.GzipFile(fileobj=raw, mode="wb")
-            return _Sink(compressed, [compressed, raw])
+            return _Sink(compressed, [compressed, raw], tmp, path)
     except BaseException:
         raw.close()
+        tmp.unlink(missing_ok=True)
         raise
-    return _Sink(raw, [raw])
+    return _Sink(raw, [raw], tmp, path)
 
 
 class _TextAdapter:
