@@ -50,6 +50,8 @@ def parse_rules(text: str, source: str = "<string>") -> tuple[list[Item], list[R
         found = _LINE.search(str(exc))
         where = f"line {found.group(1)}" if found else ""
         return [], [RuleError(f"bad TOML: {exc}", source=source, field=where)]
+    except RecursionError:  # tomllib recurses once per nesting level
+        return [], [RuleError("bad TOML: arrays or tables nested too deeply to be a rule file", source=source)]
     errors: list[RuleError] = []
     for key in data:
         if key not in _TOP_KEYS:
