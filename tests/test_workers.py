@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,32 @@ def test_map_ordered_on_processes_keeps_order_and_reads_ahead_a_bounded_amount()
     assert first == 2000
     assert consumed <= 3 * 10 + 1  # a crawl never has to fit in memory
     assert [first, *results] == [abs(v) for v in range(-2000, 2000)]
+
+
+# ---------------------------------------------------------------- warnings from workers
+
+_log = logging.getLogger("unboil.test_workers")
+
+
+def _warn_each(value: int) -> int:
+    """Log about one item the way the cleaner does (module level: spawned workers import it)."""
+    _log.info("details of item %d", value)
+    _log.warning("item %d looked odd", value)
+    if value % 7 == 0:
+        try:
+            raise ValueError(f"bad item {value}")
+        except ValueError:
+            _log.exception("item %d failed", value)
+    return -value
+
+
+def test_map_ordered_replays_the_workers_log_records_in_order(caplog):
+    caplog.set_level(logging.WARNING)
+    values = list(range(50))
+    assert list(map_ordered(_warn_each, values, 2, chunk_size=4)) == [-v for v in values]
+    odd = [r.getMessage() for r in caplog.records if "looked odd" in r.getMessage()]
+    assert odd == [f"item {v} looked odd" for v in values]  # each item's records, in input order
+    assert not any("details of" in r.getMessage() for r in caplog.records)  # the parent's level holds
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert [r.getMessage() for r in failed] == [f"item {v} failed" for v in values if v % 7 == 0]
+    assert all(r.name == "unboil.test_workers" and "ValueError: bad item" in r.exc_text for r in failed)
