@@ -155,6 +155,38 @@ def test_ten_megabytes_of_text_are_cleaned():
 def test_config_is_validated():
     with pytest.raises(ValueError, match="split"):
         CleanerConfig(split="words")
+    for name, bad in [("max_chars", 0), ("max_chars", 2.5), ("max_html_bytes", 0), ("max_html_bytes", True)]:
+        with pytest.raises(ValueError, match=f"CleanerConfig.{name} must be a positive whole number"):
+            CleanerConfig(**{name: bad})
+    for name, bad in [("regex_timeout", 0), ("regex_timeout", float("inf")), ("regex_budget", -1),
+                      ("regex_budget", float("nan")), ("regex_budget", None)]:
+        with pytest.raises(ValueError, match=f"CleanerConfig.{name} must be a"):
+            CleanerConfig(**{name: bad})
+
+
+def test_regex_limits_default_to_the_rule_engine_s_and_travel_in_pickles():
+    from unboil.rules import DEFAULT_REGEX_BUDGET, RuleSet
+
+    config = CleanerConfig()
+    assert config.regex_timeout is None and config.regex_budget == DEFAULT_REGEX_BUDGET
+    assert CleanerConfig(regex_budget=float("inf")).regex_budget == float("inf")
+    cleaner = Cleaner(rules=RuleSet.default(regex_timeout=0.1),
+                      config=CleanerConfig(regex_budget=0.5, max_html_bytes=1000))
+    clone = pickle.loads(pickle.dumps(cleaner))
+    assert clone.config == cleaner.config and clone.rules == cleaner.rules
+    assert clone.rules.regex_timeout == 0.1
+
+
+def test_a_hostile_block_is_kept_and_reported_by_the_cleaner(caplog):
+    cleaner = Cleaner(rules=[Rule.drop("evil").where(text_regex=r"(a+)+$")],
+                      config=CleanerConfig(regex_timeout=0.05))
+    clone = pickle.loads(pickle.dumps(cleaner))
+    text = "A headline about the harbour\n" + "a" * 5000 + "b\nThe story of the harbour, told in full."
+    result = clone.clean(text, url="https://example.com/h")
+    assert result.text == text.replace("\n", "\n\n")  # nothing dropped
+    assert result.regex_cut_short == {"evil": 1} and result.regex_budget_spent is False
+    assert result.to_dict()["regex_cut_short"] == {"evil": 1}
+    assert "text_regex cut short on https://example.com/h: rule 'evil' on 1 block (1)" in caplog.text
 
 
 # -- invariants --------------------------------------------------------------------------------

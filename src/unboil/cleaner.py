@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -26,9 +28,14 @@ class CleanerConfig:
 
     - ``split``: how text becomes blocks, ``"lines"`` (each line a block, as extractors emit it) or
       ``"paragraphs"`` (blank lines and bullets separate blocks).
-    - ``max_chars``: documents longer than this are refused with :class:`DocumentTooLarge`.
+    - ``max_chars``: text longer than this many characters is refused with :class:`DocumentTooLarge`.
     - ``max_control_ratio``: text whose share of control characters exceeds this is refused as binary.
-    - ``max_html_bytes``: the HTML size cap passed to the HTML segmenter.
+    - ``max_html_bytes``: HTML larger than this many bytes is refused with :class:`DocumentTooLarge`.
+    - ``regex_timeout``: seconds one ``text_regex`` search may run on one block; None takes the
+      rule set's own (``RuleSet(regex_timeout=...)``, 0.25 s unless set).
+    - ``regex_budget``: seconds all the ``text_regex`` searches of one document may run together
+      (1 s; ``math.inf``: no budget). Past it the document's remaining regex checks are not run:
+      their blocks are kept, and the result says so (``CleanResult.regex_cut_short``).
     - ``repeats``: thresholds of the repeats detector.
     """
 
@@ -36,13 +43,51 @@ class CleanerConfig:
     max_chars: int = 20_000_000
     max_control_ratio: float = 0.05
     max_html_bytes: int = 20_000_000
+    regex_timeout: float | None = None
+    regex_budget: float = 1.0  # rules.limits.DEFAULT_REGEX_BUDGET (not imported: keeps `import unboil` light)
     repeats: RepeatsConfig = field(default_factory=RepeatsConfig)
 
     def __post_init__(self) -> None:
         if self.split not in ("lines", "paragraphs"):
             raise ValueError(f"CleanerConfig.split must be 'lines' or 'paragraphs', got {self.split!r}")
-        if self.max_chars <= 0:
-            raise ValueError(f"CleanerConfig.max_chars must be positive, got {self.max_chars}")
+        for name in ("max_chars", "max_html_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"CleanerConfig.{name} must be a positive whole number, got {value!r}")
+        from unboil.rules.limits import check_seconds
+
+        if self.regex_timeout is not None:
+            object.__setattr__(self, "regex_timeout", check_seconds("CleanerConfig.regex_timeout", self.regex_timeout))
+        object.__setattr__(
+            self, "regex_budget", check_seconds("CleanerConfig.regex_budget", self.regex_budget, unlimited=True)
+        )
+
+
+#: The record id the document being cleaned in this context came from, for log messages (set by
+#: the record adapters around one call; a context variable, so threads and tasks keep their own).
+_RECORD_ID: ContextVar[str] = ContextVar("unboil_record_id", default="")
+
+
+@contextmanager
+def naming(record_id: str) -> Iterator[None]:
+    """Within this block, warnings about the document being cleaned name it by ``record_id`` too."""
+    token = _RECORD_ID.set(record_id)
+    try:
+        yield
+    finally:
+        _RECORD_ID.reset(token)
+
+
+def _name(doc: Document) -> str:
+    """The document as a warning names it: record id and URL, whichever are known."""
+    rid = _RECORD_ID.get() or doc.id
+    if rid and doc.url:
+        return f"record {rid!r} ({doc.url})"
+    if rid:
+        return f"record {rid!r}"
+    from unboil.rules.engine import document_name
+
+    return document_name(doc)
 
 
 def _build_ruleset(rules: RulesArg, include_default: bool) -> Any:
@@ -139,7 +184,12 @@ class Cleaner:
     def clean_document(self, doc: Document) -> CleanResult:
         """Annotate a segmented document, let the rules decide, and render the kept blocks."""
         self.annotate(doc)
-        decisions = self.rules.decide(doc)
+        found = self.rules.evaluate(
+            doc, regex_timeout=self.config.regex_timeout, regex_budget=self.config.regex_budget
+        )
+        if found.regex:
+            log.warning("%s", found.regex.describe(_name(doc)))
+        decisions = found.decisions
         kept = [doc.blocks[d.index].text for d in decisions if not d.dropped]
         return CleanResult(
             text="\n\n".join(kept),
@@ -148,6 +198,8 @@ class Cleaner:
             title=doc.title,
             url=doc.url,
             ruleset=self.rules.hash,
+            regex_cut_short=found.regex.cut_short,
+            regex_budget_spent=found.regex.budget_spent,
         )
 
     def annotate(self, doc: Document) -> None:
@@ -183,7 +235,7 @@ class Cleaner:
         if len(text) > self.config.max_chars:
             raise DocumentTooLarge(
                 f"document has {len(text):,} characters, over the cap of {self.config.max_chars:,} "
-                "(CleanerConfig.max_chars)"
+                "(CleanerConfig.max_chars; --max-chars on the command line)"
             )
         sample = text[:65536]
         ratio = control_ratio(sample)

@@ -99,6 +99,9 @@ class CleanResult:
     title: str = ""
     url: str = ""
     ruleset: str = ""  # hash of the rule set that decided, for provenance
+    # rule id -> blocks whose text_regex the regex limits cut short (those blocks were kept)
+    regex_cut_short: dict[str, int] = field(default_factory=dict)
+    regex_budget_spent: bool = False  # the document's regex time budget ran out
 
     @property
     def removed(self) -> list[Block]:
@@ -118,6 +121,12 @@ class CleanResult:
                 counts[d.rule] = counts.get(d.rule, 0) + 1
         return counts
 
+    def regex_limits(self) -> dict[str, Any]:
+        """``regex_cut_short`` and ``regex_budget_spent`` as plain data; empty when nothing was cut."""
+        if not self.regex_cut_short:
+            return {}
+        return {"regex_cut_short": dict(self.regex_cut_short), "regex_budget_spent": self.regex_budget_spent}
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly summary (text, decisions and per-rule counts)."""
         return {
@@ -125,6 +134,7 @@ class CleanResult:
             "title": self.title,
             "ruleset": self.ruleset,
             "removed_by_rule": self.removed_by_rule(),
+            **self.regex_limits(),
             "decisions": [
                 {"index": d.index, "action": d.action, "rule": d.rule, "matched": list(d.matched),
                  "text": self.blocks[d.index].text}

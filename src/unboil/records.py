@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from unboil.cleaner import Cleaner, default_cleaner
+from unboil.cleaner import Cleaner, default_cleaner, naming
 from unboil.document import CleanResult
 from unboil.errors import InputError
 from unboil.keys import DEFAULT_KEYS, RecordKeys, record_url
@@ -25,6 +25,13 @@ def clean_result_for_record(
     """Clean a record's text (or its html when it has no text); raises InputError on bad input."""
     if not isinstance(record, dict):
         raise InputError(f"a record must be a dict, got {type(record).__name__}")
+    rid = record.get(keys.id)
+    with naming(str(rid) if rid not in (None, "") else ""):  # warnings name the record
+        return _clean_result(record, cleaner, keys)
+
+
+def _clean_result(record: dict[str, Any], cleaner: Cleaner | None, keys: RecordKeys) -> CleanResult:
+    """The cleaning itself, text first, then html."""
     cleaner = cleaner or default_cleaner()
     text = record.get(keys.text)
     html = record.get(keys.html)
@@ -40,12 +47,14 @@ def clean_result_for_record(
 
 
 def provenance(result: CleanResult) -> dict[str, Any]:
-    """What unboil writes under ``metadata["unboil"]``: counts per rule and the rule set's hash."""
+    """What unboil writes under ``metadata["unboil"]``: counts per rule and the rule set's hash,
+    and what the regex limits cut short when they did (``regex_cut_short``, ``regex_budget_spent``)."""
     return {
         "removed": result.removed_by_rule(),
         "blocks": len(result.blocks),
         "kept": len(result.blocks) - len(result.removed),
         "ruleset": result.ruleset,
+        **result.regex_limits(),
     }
 
 

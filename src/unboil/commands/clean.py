@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     keys = record_keys(args)
     fmt = _output_format(args)
     removed: Counter[str] = Counter()
-    seen = cleaned = errors = 0
+    seen = cleaned = errors = cut_short = over_budget = 0
 
     with _open_sink(args, fmt) as sink:
         start_args = (args,) if args.workers > 1 else (args, cleaner)
@@ -102,10 +102,18 @@ def run(args: argparse.Namespace) -> int:
                 sink.error(rid, reason, source=source, position=position)
                 continue
             cleaned += 1
-            removed.update(out[keys.metadata]["unboil"]["removed"])
+            done = out[keys.metadata]["unboil"]
+            removed.update(done["removed"])
+            if done.get("regex_cut_short"):  # see unboil.rules.limits
+                cut_short += 1
+                over_budget += bool(done.get("regex_budget_spent"))
             sink.write(out, keys)
 
     print(f"unboil clean: {seen} in, {cleaned} cleaned, {errors} errors", file=sys.stderr)
+    if cut_short:
+        print(f"unboil clean: regex limits cut text_regex checks short in {cut_short} "
+              f"document{'s' if cut_short != 1 else ''} ({over_budget} over the regex budget); "
+              "those blocks were kept", file=sys.stderr)
     if args.stats:
         total = sum(removed.values())
         print(f"blocks removed: {total}", file=sys.stderr)

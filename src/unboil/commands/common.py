@@ -20,7 +20,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_rule_options(p: argparse.ArgumentParser) -> None:
-    """Rule files and the default set switch."""
+    """Rule files, the default set switch, the site model and the cleaner's limits."""
+    from unboil.commands.limits import add_limit_options
+
     p.add_argument("-r", "--rules", action="append", default=[], metavar="FILE",
                    help="an extra rule file (TOML); repeatable")
     p.add_argument("--no-default-rules", action="store_true", help="use only the rule files given")
@@ -29,6 +31,7 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
                    help="text blocks: every line (default) or paragraphs separated by blank lines")
     p.add_argument("--site-model", default=None, metavar="MODEL",
                    help="a site model from `unboil learn`: drop blocks that recur across a host's pages")
+    add_limit_options(p)
 
 
 def record_keys(args: argparse.Namespace) -> RecordKeys:
@@ -36,16 +39,18 @@ def record_keys(args: argparse.Namespace) -> RecordKeys:
 
 
 def make_cleaner(args: argparse.Namespace) -> Any:
-    """A Cleaner from the rule options; a bad rule file exits with its error message."""
+    """A Cleaner from the rule and limit options; a bad rule file exits with its error message."""
     from unboil.cleaner import Cleaner, CleanerConfig
+    from unboil.commands.limits import limit_values
     from unboil.detect.site import SiteModel
     from unboil.errors import InputError
     from unboil.rules import RuleError
 
     try:
         site_model = SiteModel.load(args.site_model) if args.site_model else None
+        config = CleanerConfig(split=args.split, **limit_values(args))
         return Cleaner(rules=args.rules, include_default_rules=not args.no_default_rules,
-                       config=CleanerConfig(split=args.split), site_model=site_model)
+                       config=config, site_model=site_model)
     except (RuleError, OSError, InputError) as exc:
         print(f"unboil: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

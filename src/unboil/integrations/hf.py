@@ -29,6 +29,9 @@ def provenance_features() -> dict[str, Any]:
         "kept": value("int64"),
         "ruleset": value("string"),
         "error": value("string"),
+        # only on rows whose text_regex checks the regex limits cut short (see unboil.rules.limits)
+        "regex_cut_short": datasets.Json(),
+        "regex_budget_spent": value("bool"),
     }
 
 

@@ -471,7 +471,8 @@ def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_
     per position in ``lead_known``: 0 not yet, 1 ruled out, 2 maybe), then the union of
     prefilters (``any_known``: text -> may match), then the lead filter of the rule's own
     prefilter (``own_lead``, with a union) and the prefilter itself may prove no match before
-    the timed search (see ``columns``)."""
+    the timed search (see ``columns``). A search the regex limits cut short (``ctx.timed_out``)
+    counts with the answer ``holds`` gave and is not remembered."""
     cdef Py_ssize_t k, p, m = _count(cands, PyList_GET_SIZE(blocks))
     cdef list out = []
     cdef object block, text, found, maybe
@@ -511,8 +512,10 @@ def regex_select(list blocks, cands, dict known, dict any_known, bytearray lead_
                     found = False
             if found is None:
                 found = holds(pattern, block, p, ctx)
-                if ctx.timed_out:  # no match this time; not remembered
+                if ctx.timed_out:  # not evaluated: the rule's safe answer, not remembered
                     ctx.timed_out = False
+                    if found:
+                        out.append(p)
                     continue
             known[text] = found
         if found:

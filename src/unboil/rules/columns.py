@@ -355,8 +355,8 @@ def share_prefilters(checks: list[RegexCheck]) -> None:
 
 
 def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Positions:
-    # the same text gives the same answer: search each distinct text once per page (a timed-out
-    # search is not remembered, so it is tried again, and logged again, as before). A text the
+    # the same text gives the same answer: search each distinct text once per page (a search cut
+    # short by the regex limits is not remembered, so a later copy is tried again). A text the
     # untimed prefilter rejects cannot match the whole pattern (see unboil.rules.prefilter);
     # the union of all prefilters, asked once per text, rejects most texts for every rule.
     pattern = check.pattern
@@ -392,8 +392,10 @@ def _regex_select(check: RegexCheck, cands: Positions | None, page: Page) -> Pos
                     found = False
             if found is None:
                 found = holds(pattern, block, p, ctx)
-                if ctx.timed_out:  # no match this time; not remembered
+                if ctx.timed_out:  # not evaluated: the rule's safe answer, not remembered
                     ctx.timed_out = False
+                    if found:
+                        out.append(p)
                     continue
             seen[text] = found
         if found:

@@ -36,6 +36,7 @@ from unboil.rules.columns import (
     selector,
     share_prefilters,
 )
+from unboil.rules.limits import DEFAULT_REGEX_BUDGET, DEFAULT_REGEX_TIMEOUT, RegexReport, check_seconds
 from unboil.rules.loader import Item, merge_layers, parse_rules, read_rules
 from unboil.rules.matchers import MATCHERS, MatchContext, Predicate
 from unboil.rules.model import (
@@ -49,9 +50,15 @@ from unboil.rules.model import (
 
 log = logging.getLogger(__name__)
 
-#: Seconds a ``text_regex`` may run on one block before it counts as no match.
-DEFAULT_REGEX_TIMEOUT = 0.25
 DEFAULT_SOURCE = "unboil/rules/default.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """What ``RuleSet.evaluate`` found: one decision per block, and what the regex limits cut short."""
+
+    decisions: list[Decision]
+    regex: RegexReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class _Compiled:
     # the rule's only check is a css selector that selects nothing on a page holding none of its
     # gate keys (see cssindex.gate_keys)
     gate: bool = False
+    keeps: bool = False  # a keep rule: a regex check it cannot evaluate holds (see limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,16 +206,9 @@ class RuleSet:
         return merged
 
     def _setup(self, rules: list[Rule], regex_timeout: float) -> None:
-        if (
-            isinstance(regex_timeout, bool)
-            or not isinstance(regex_timeout, (int, float))
-            or not regex_timeout > 0
-        ):
-            raise ValueError(
-                f"regex_timeout must be a positive number of seconds, got {regex_timeout!r}"
-            )
+        regex_timeout = check_seconds("regex_timeout", regex_timeout)
         self._rules: tuple[Rule, ...] = tuple(rules)
-        self.regex_timeout = float(regex_timeout)
+        self.regex_timeout = regex_timeout
         canonical = [r.to_dict() for r in self._rules if r.enabled]
         blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         self.hash: str = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
@@ -360,7 +361,8 @@ class RuleSet:
                             gate = True
                 selects.append((select, select_value, share))
             regex_checks.extend(v for _, v, _ in selects if isinstance(v, RegexCheck))
-            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects), gate)
+            compiled = _Compiled(rule.id, rule.action, rank, tuple(checks), tuple(selects), gate,
+                                 rule.action == KEEP)
             if rule.hosts:
                 for host in rule.hosts:
                     scoped.setdefault(host, []).append(compiled)
@@ -394,11 +396,36 @@ class RuleSet:
         return tuple(unique[rank] for rank in sorted(unique))
 
     def decide(self, doc: Document) -> list[Decision]:
-        """One ``Decision`` per block of ``doc``, in block order."""
+        """One ``Decision`` per block of ``doc``, in block order.
+
+        ``text_regex`` checks run within the rule set's ``regex_timeout`` per match and
+        ``DEFAULT_REGEX_BUDGET`` per document; what they cut short is logged as one warning
+        naming the document and the rules (``evaluate`` returns it instead).
+        """
+        found = self.evaluate(doc)
+        if found.regex:
+            log.warning("%s", found.regex.describe(document_name(doc)))
+        return found.decisions
+
+    def evaluate(
+        self,
+        doc: Document,
+        *,
+        regex_timeout: float | None = None,
+        regex_budget: float | None = None,
+    ) -> Evaluation:
+        """``decide``, with the regex limits given here (None: the rule set's timeout and
+        ``DEFAULT_REGEX_BUDGET``), returning the decisions and the ``RegexReport``; logs nothing."""
+        timeout = self.regex_timeout if regex_timeout is None else check_seconds("regex_timeout", regex_timeout)
+        budget = (DEFAULT_REGEX_BUDGET if regex_budget is None
+                  else check_seconds("regex_budget", regex_budget, unlimited=True))
+        ctx = MatchContext(doc, timeout, budget)
+        return Evaluation(self._decide(doc, ctx), ctx.regex_report())
+
+    def _decide(self, doc: Document, ctx: MatchContext) -> list[Decision]:
         plan = self._plan()
         # the host (a URL parse) matters only when some rule is scoped to hosts
         active = self._active(plan, doc.host) if plan.scoped else plan.unscoped
-        ctx = MatchContext(doc, self.regex_timeout)
         blocks = doc.blocks
         page = Page(blocks, ctx)
         prefill_columns(page, plan.signals)
@@ -420,6 +447,7 @@ class RuleSet:
         for i in run:
             rule = active[i]
             ctx.rule_id = rule.id
+            ctx.keeping = rule.keeps
             cands: list[int] | None = None
             for select, value, share in rule.selects:
                 if cands is None and share is not None:
@@ -468,9 +496,20 @@ class RuleSet:
 
     def _decide_reference(self, doc: Document) -> list[Decision]:
         """``decide`` the straightforward way, rule by rule on each block (tests compare both)."""
+        return self._evaluate_reference(doc).decisions
+
+    def _evaluate_reference(
+        self, doc: Document, *, regex_timeout: float | None = None, regex_budget: float | None = None
+    ) -> Evaluation:
+        """``evaluate`` the straightforward way, rule by rule on each block (tests compare both)."""
         active = self._active(self._plan(), doc.host)
-        ctx = MatchContext(doc, self.regex_timeout)
-        return [self._decide_block(block, pos, active, ctx) for pos, block in enumerate(doc.blocks)]
+        ctx = MatchContext(
+            doc,
+            self.regex_timeout if regex_timeout is None else regex_timeout,
+            DEFAULT_REGEX_BUDGET if regex_budget is None else regex_budget,
+        )
+        decisions = [self._decide_block(block, pos, active, ctx) for pos, block in enumerate(doc.blocks)]
+        return Evaluation(decisions, ctx.regex_report())
 
     @staticmethod
     def _decide_block(
@@ -481,6 +520,7 @@ class RuleSet:
         deciding = ""
         for rule in active:
             ctx.rule_id = rule.id
+            ctx.keeping = rule.keeps
             for predicate, value in rule.checks:
                 if not predicate(value, block, pos, ctx):
                     break
@@ -490,3 +530,8 @@ class RuleSet:
                     action = _effect(rule.action, block)
                     deciding = rule.id if action else ""
         return Decision(block.index, action or KEEP, deciding, tuple(matched))
+
+
+def document_name(doc: Document) -> str:
+    """How log messages name a document: its URL, else its id, else a stand-in."""
+    return doc.url or doc.id or "a document without url or id"

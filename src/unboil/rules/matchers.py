@@ -10,8 +10,9 @@ and are never pickled. Rule files can only name what is registered here.
 from __future__ import annotations
 
 import functools
-import logging
+import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,10 +23,10 @@ from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 from unboil.document import Block, Document
-
-log = logging.getLogger(__name__)
+from unboil.rules.limits import NO_CUTS, RegexReport
 
 _WORD = re.compile(r"\w+")
+_clock = time.perf_counter
 
 
 class InvalidValue(ValueError):
@@ -33,21 +34,71 @@ class InvalidValue(ValueError):
 
 
 class MatchContext:
-    """Per-document scratch space for one ``decide`` call: counts and selector results.
+    """Per-document scratch space for one ``decide`` call: counts, selector results, regex time.
 
-    It lives only for one call, so no state leaks between documents or threads.
+    It lives only for one call, so no state leaks between documents or threads. ``regex_left``
+    is what is left of the document's regex budget; ``keeping`` says whether the rule being
+    tested is a keep rule (a regex check that cannot be evaluated then holds: see ``limits``).
     """
 
-    __slots__ = ("_css", "_words", "doc", "n", "regex_timeout", "rule_id", "timed_out")
+    __slots__ = (
+        "_css",
+        "_words",
+        "cut",
+        "doc",
+        "keeping",
+        "n",
+        "over_budget",
+        "regex_budget",
+        "regex_left",
+        "regex_timeout",
+        "rule_id",
+        "timed_out",
+        "timeouts",
+    )
 
-    def __init__(self, doc: Document, regex_timeout: float) -> None:
+    def __init__(self, doc: Document, regex_timeout: float, regex_budget: float = math.inf) -> None:
         self.doc = doc
         self.n = len(doc.blocks)
         self.regex_timeout = regex_timeout
+        self.regex_budget = regex_budget
+        self.regex_left = regex_budget
         self.rule_id = ""
-        self.timed_out = False  # set when a text_regex search ran out of time
+        self.keeping = False
+        self.timed_out = False  # set when the last text_regex check was cut short (not remembered)
+        self.cut: dict[str, list[int]] = {}  # rule id -> indexes of the blocks it could not test
+        self.timeouts = 0  # searches stopped by the per-match limit
+        self.over_budget = 0  # checks stopped or not run because the document's budget ran out
         self._words: dict[int, int] = {}
         self._css: dict[int, frozenset[Any]] = {}
+
+    def cut_short(self, block: Block, timed_out: bool) -> bool:
+        """Record that the current rule's regex could not test ``block`` (``timed_out``: stopped
+        by the per-match limit, else by the budget); returns the rule's safe answer."""
+        self.timed_out = True
+        if timed_out:
+            self.timeouts += 1
+        else:
+            self.over_budget += 1
+        at = self.cut.get(self.rule_id)
+        if at is None:
+            self.cut[self.rule_id] = [block.index]
+        else:
+            at.append(block.index)
+        return self.keeping
+
+    def regex_report(self) -> RegexReport:
+        """What the regex limits cut short in this document (``NO_CUTS`` when nothing)."""
+        if not self.cut:
+            return NO_CUTS
+        return RegexReport(
+            {rule: tuple(at) for rule, at in self.cut.items()},
+            self.timeouts,
+            self.over_budget,
+            self.regex_left <= 0.0,
+            self.regex_timeout,
+            self.regex_budget,
+        )
 
     def words(self, block: Block) -> int:
         """The block's ``words`` signal, counted from its text (``\\w+`` tokens) when absent."""
@@ -287,18 +338,25 @@ def _position_holds(value: Any, block: Block, pos: int, ctx: MatchContext) -> bo
 
 
 def _regex_holds(pattern: Any, block: Block, pos: int, ctx: MatchContext) -> bool:
+    # the search may take the per-match limit or what is left of the document's budget, whichever
+    # is less; a search that is stopped, or not run once the budget is spent, was not evaluated:
+    # the rule gets its safe answer (see limits) and ctx.timed_out tells the selector not to
+    # remember it
+    left = ctx.regex_left
+    if left <= 0.0:
+        return ctx.cut_short(block, False)
+    timeout = ctx.regex_timeout
+    budget_bound = left < timeout
+    if budget_bound:
+        timeout = left
+    started = _clock()
     try:
-        return pattern.search(block.text, timeout=ctx.regex_timeout) is not None
+        found = pattern.search(block.text, timeout=timeout) is not None
     except TimeoutError:
-        ctx.timed_out = True
-        log.warning(
-            "text_regex of rule %r timed out after %ss on block %d of %s; counted as no match",
-            ctx.rule_id,
-            ctx.regex_timeout,
-            block.index,
-            ctx.doc.url or ctx.doc.id or "document",
-        )
-        return False
+        ctx.regex_left = 0.0 if budget_bound else left - (_clock() - started)
+        return ctx.cut_short(block, not budget_bound)
+    ctx.regex_left = left - (_clock() - started)
+    return found
 
 
 def _css_holds(xpath: Any, block: Block, pos: int, ctx: MatchContext) -> bool:
