@@ -222,10 +222,10 @@ def _junk_reason(text: str) -> str | None:
     return None
 
 
-def _refuse_junk(text: str, how: str) -> None:
+def _refuse_junk(text: str, how: str = "") -> None:
     reason = _junk_reason(text)
     if reason is not None:
-        raise _not_html(f"{how}, {reason}")
+        raise _not_html(f"{how}, {reason}" if how else reason)
 
 
 def _looks_base64(sample: str) -> bool:
@@ -394,6 +394,6 @@ def check_text(text: str) -> None:
 
     For pages that arrive already decoded (a JSON string), which no charset step has looked at.
     """
-    _refuse_junk(text, "as given")
+    _refuse_junk(text)
     if "<" not in text[:SNIFF_WINDOW] and _looks_base64(text[:SNIFF_WINDOW]):
         raise _not_html("it is base64-encoded data (decode it first)")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import codecs
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 __all__ = ["Label", "charset_of_content_type", "guess_codec", "label_codec"]
 
@@ -39,6 +37,9 @@ class _Table:
 @cache
 def _table() -> _Table:
     """The label table, read once from the package data (it never changes while running)."""
+    import tomllib  # here, not at import time: `import unboil` stays light
+    from importlib import resources
+
     raw = tomllib.loads(resources.files("unboil").joinpath("data/charsets.toml").read_text("utf-8"))
     return _Table(dict(raw["codecs"]), dict(raw["labels"]), frozenset(raw["server_defaults"]))
 
