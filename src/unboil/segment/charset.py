@@ -327,7 +327,7 @@ def _detect(data: bytes, need_text: bool, encoding: str | None) -> tuple[str | N
         if data.startswith(bom):
             body = data[len(bom):]
             if name == "utf-8":
-                return _as_utf8(body, _utf8_scan(body)[0], need_text)
+                return _as_utf8(body, 0 if _utf8_valid(body) else _utf8_scan(body)[0], need_text)
             text = body.decode(name, errors="replace")
             _refuse_junk(text, f"decoded as {name.upper()} (its byte-order mark)")
             return text, name
@@ -339,7 +339,10 @@ def _detect(data: bytes, need_text: bool, encoding: str | None) -> tuple[str | N
             return text, utf16[0]
     _check_not_binary(counts, utf16[0] if utf16 is not None else None)
     _check_not_base64(data)
-    invalid, multibyte = _utf8_scan(data)
+    if _utf8_valid(data):  # most pages: no count needed, only whether there is non-ASCII text
+        invalid, multibyte = 0, int(not data.isascii())
+    else:
+        invalid, multibyte = _utf8_scan(data)
     utf8_fits = invalid <= multibyte  # so is ASCII, (0, 0)
     if utf8_fits and multibyte:
         return _as_utf8(data, invalid, need_text)
