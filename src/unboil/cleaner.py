@@ -172,13 +172,15 @@ class Cleaner:
             doc.metadata["title_inferred"] = True
         return self.clean_document(doc)
 
-    def clean_html(self, html: str | bytes, url: str | None = None, title: str | None = None) -> CleanResult:
-        """Clean an HTML page (str, or bytes whose charset is detected)."""
+    def clean_html(
+        self, html: str | bytes, url: str | None = None, title: str | None = None, *, encoding: str | None = None
+    ) -> CleanResult:
+        """Clean an HTML page (str, or bytes whose charset is detected; ``encoding`` is the HTTP charset)."""
         from unboil.segment.html import segment_html
 
         if not isinstance(html, (str, bytes)):
             raise InputError(f"html must be str or bytes, got {type(html).__name__}")
-        doc = segment_html(html, url or "", title=title, max_bytes=self.config.max_html_bytes)
+        doc = segment_html(html, url or "", title=title, max_bytes=self.config.max_html_bytes, encoding=encoding)
         return self.clean_document(doc)
 
     def clean_document(self, doc: Document) -> CleanResult:

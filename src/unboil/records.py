@@ -9,6 +9,7 @@ from unboil.cleaner import Cleaner, default_cleaner, naming
 from unboil.document import CleanResult
 from unboil.errors import InputError
 from unboil.keys import DEFAULT_KEYS, RecordKeys, record_url
+from unboil.segment.charset import check_text
 
 
 def _title(record: dict[str, Any], keys: RecordKeys) -> str | None:
@@ -19,12 +20,40 @@ def _title(record: dict[str, Any], keys: RecordKeys) -> str | None:
     return title if isinstance(title, str) and title.strip() else None
 
 
+def _check_metadata(record: dict[str, Any], keys: RecordKeys) -> None:
+    """Raise InputError when the record's metadata is neither an object nor missing/null: the
+    provenance goes under ``metadata["unboil"]``, and replacing the value would lose it silently."""
+    meta = record.get(keys.metadata)
+    if meta is None or isinstance(meta, dict):
+        return
+    shown = repr(meta)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise InputError(
+        f"{keys.metadata!r} is {type(meta).__name__} {shown}, not an object (a dict): unboil writes its "
+        f"provenance under {keys.metadata}['unboil'] (name another key with RecordKeys(metadata=...))"
+    )
+
+
+def encoding_hint(record: dict[str, Any], keys: RecordKeys = DEFAULT_KEYS) -> str | None:
+    """The charset a record declares for its HTML bytes: ``metadata.encoding`` (a label), else
+    ``metadata.content_type`` (the HTTP Content-Type, as the WARC reader stores it)."""
+    meta = record.get(keys.metadata)
+    if not isinstance(meta, dict):
+        return None
+    for key in ("encoding", "content_type"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 def clean_result_for_record(
     record: dict[str, Any], cleaner: Cleaner | None = None, keys: RecordKeys = DEFAULT_KEYS
 ) -> CleanResult:
     """Clean a record's text (or its html when it has no text); raises InputError on bad input."""
     if not isinstance(record, dict):
         raise InputError(f"a record must be a dict, got {type(record).__name__}")
+    _check_metadata(record, keys)
     rid = record.get(keys.id)
     with naming(str(rid) if rid not in (None, "") else ""):  # warnings name the record
         return _clean_result(record, cleaner, keys)
@@ -38,8 +67,10 @@ def _clean_result(record: dict[str, Any], cleaner: Cleaner | None, keys: RecordK
     url = record_url(record, keys)
     if isinstance(text, (str, bytes)):
         return cleaner.clean(text, title=_title(record, keys), url=url)
+    if isinstance(html, str):
+        check_text(html)  # a JSON string no charset step has looked at: junk is an error here
     if isinstance(html, (str, bytes)):
-        return cleaner.clean_html(html, url=url, title=_title(record, keys))
+        return cleaner.clean_html(html, url=url, title=_title(record, keys), encoding=encoding_hint(record, keys))
     raise InputError(
         f"record has no text: expected a string under {keys.text!r} or {keys.html!r}, "
         f"found keys {sorted(record)[:10]}"

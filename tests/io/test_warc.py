@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -130,3 +131,78 @@ def test_missing_warcio_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)  # as if not installed
     (item,) = read_records([path])
     assert isinstance(item, ErrorItem) and "unboil[warc]" in item.reason
+
+
+# -- the HTTP charset reaches the cleaner; junk payloads are error records (issue 10) ---------------
+
+TEXTS = {
+    "iso-8859-2": "Zażółć gęślą jaźń, powiedział przewodnik. Łódź jest pięknym miastem w środkowej Polsce, "
+                  "a Kraków leży na południu kraju. Wiślą płyną statki, źródła są czyste.",
+    "windows-1251": "Речные баржи вернулись в центр города после сорока лет перерыва. Жители набережной "
+                    "встречали их с цветами и музыкой, а дети махали с мостов.",
+    "shift_jis": "日本語のテキストです。東京は日本の首都であり、多くの人々が住んでいます。川沿いの道を歩くと、"
+                 "古い寺や新しい建物が見えます。",
+}
+
+
+def _page(text: str) -> str:
+    body = "".join(f"<p>{text} ({i})</p>" for i in range(4))
+    return f"<html><head><title>{text[:10]}</title></head><body><article>{body}</article></body></html>"
+
+
+def _junk() -> dict[str, bytes]:
+    import base64
+    import random
+
+    rnd = random.Random(5)
+    page = _page(TEXTS["iso-8859-2"]).encode()
+    return {
+        "random": bytes(rnd.randrange(256) for _ in range(4000)),
+        "random-high": bytes(rnd.randrange(128, 256) for _ in range(4000)),
+        "base64": base64.b64encode(page),
+        "utf16-cjk": ("中文内容测试，北京是中国的首都。" * 40).encode("utf-16-le"),
+    }
+
+
+def _charset_crawl(path: Path) -> None:
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for charset, text in TEXTS.items():
+            body = _page(text).encode(charset)
+            writer.write_record(_response(writer, f"https://e.org/{charset}", body, f"text/html; charset={charset}"))
+        for name, body in _junk().items():
+            writer.write_record(_response(writer, f"https://e.org/{name}", body, "text/html"))
+
+
+def test_the_http_charset_decodes_pages_without_a_meta(tmp_path: Path) -> None:
+    import unboil
+
+    path = tmp_path / "crawl.warc.gz"
+    _charset_crawl(path)
+    records = [i.record for i in read_records([path]) if isinstance(i, RecordItem)]
+    by_url = {rec["url"]: rec for rec in unboil.clean_records(records) if "error" not in rec}
+    for charset, text in TEXTS.items():
+        rec = by_url[f"https://e.org/{charset}"]
+        assert rec["metadata"]["content_type"] == f"text/html; charset={charset}"
+        assert text in rec["text"], charset
+
+
+def test_junk_payloads_become_error_records_and_the_counts_add_up(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.warc.gz"
+    _charset_crawl(path)
+    out = tmp_path / "out.jsonl"
+    run = subprocess.run([sys.executable, "-m", "unboil", "clean", str(path), "-o", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    written = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    cleaned = [w for w in written if "error" not in w]
+    errors = [w for w in written if "error" in w]
+    assert sorted(w["url"] for w in cleaned) == sorted(f"https://e.org/{c}" for c in TEXTS)
+    for rec in cleaned:
+        assert TEXTS[rec["url"].rsplit("/", 1)[1]] in rec["text"]
+    assert len(errors) == len(_junk())
+    for error in errors:
+        assert "does not look like HTML or text" in error["error"]["reason"], error
+        assert error["error"]["source"] == str(path) and error["error"]["position"].startswith("record ")
+    total = len(TEXTS) + len(_junk())
+    assert f"{total} in, {len(TEXTS)} cleaned, {len(_junk())} errors" in run.stderr

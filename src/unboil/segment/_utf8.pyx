@@ -1,8 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""Compiled twin of charset._utf8_valid: is a page's byte string strict UTF-8?
+"""Compiled twins of charset's byte checks: is a page's byte string UTF-8, and how nearly?
 
 Most pages are UTF-8 and lxml parses their bytes as they are, so checking them is enough;
 decoding them to a str only to throw it away was most of the cost of reading the charset.
+``utf8_scan`` counts, in the same one pass, the bytes that are not UTF-8 and the characters
+that are, which is what deciding between UTF-8 with a few stray bytes and a legacy charset needs.
 """
 
 from libc.stdint cimport uint64_t
@@ -72,6 +74,86 @@ cdef bint _valid(const unsigned char* s, Py_ssize_t n) noexcept nogil:
         else:
             return False
     return True
+
+
+cdef Py_ssize_t _scan(const unsigned char* s, Py_ssize_t n, Py_ssize_t* multibyte) noexcept nogil:
+    """The bytes of s[:n] that are no part of a well-formed UTF-8 sequence (the ones Python's
+    decoder replaces or escapes), and in ``multibyte`` the well-formed characters above U+007F."""
+    cdef Py_ssize_t i = 0, bad = 0, wide = 0, k
+    cdef uint64_t word, w1, w2, w3
+    cdef unsigned char c, c1
+    while i < n:
+        while i + 32 <= n:  # ASCII, thirty-two bytes at a time
+            memcpy(&word, s + i, 8)
+            memcpy(&w1, s + i + 8, 8)
+            memcpy(&w2, s + i + 16, 8)
+            memcpy(&w3, s + i + 24, 8)
+            if (word | w1 | w2 | w3) & 0x8080808080808080ULL:
+                break
+            i += 32
+        while i + 8 <= n:  # then eight at a time
+            memcpy(&word, s + i, 8)
+            if word & 0x8080808080808080ULL:
+                break
+            i += 8
+        if i >= n:
+            break
+        c = s[i]
+        if c < 0x80:
+            i += 1
+            continue
+        # k: the length of the well-formed sequence starting here, 0 when there is none. A byte
+        # that starts none is counted alone: what follows it is a continuation byte (which starts
+        # nothing either, so it is counted next) or a new start, exactly as Python's decoder goes.
+        k = 0
+        if 0xC2 <= c < 0xE0:
+            if i + 1 < n and (s[i + 1] & 0xC0) == 0x80:
+                k = 2
+        elif 0xE0 <= c < 0xF0:
+            if i + 2 < n:
+                c1 = s[i + 1]
+                if c == 0xE0:
+                    if 0xA0 <= c1 <= 0xBF:  # else overlong
+                        k = 3
+                elif c == 0xED:
+                    if 0x80 <= c1 <= 0x9F:  # else a surrogate
+                        k = 3
+                elif (c1 & 0xC0) == 0x80:
+                    k = 3
+                if k and (s[i + 2] & 0xC0) != 0x80:
+                    k = 0
+        elif 0xF0 <= c < 0xF5:
+            if i + 3 < n:
+                c1 = s[i + 1]
+                if c == 0xF0:
+                    if 0x90 <= c1 <= 0xBF:  # else overlong
+                        k = 4
+                elif c == 0xF4:
+                    if 0x80 <= c1 <= 0x8F:  # else above U+10FFFF
+                        k = 4
+                elif (c1 & 0xC0) == 0x80:
+                    k = 4
+                if k and ((s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80):
+                    k = 0
+        if k:
+            wide += 1
+            i += k
+        else:
+            bad += 1
+            i += 1
+    multibyte[0] = wide
+    return bad
+
+
+def utf8_scan(data: bytes) -> tuple:
+    """``(invalid bytes, characters above U+007F)`` of ``data`` read as UTF-8, in one pass: the
+    first is 0 exactly when ``data.decode("utf-8")`` succeeds (charset._utf8_scan)."""
+    cdef bytes b = data
+    cdef const unsigned char* s = <const unsigned char*>b
+    cdef Py_ssize_t n = len(b), wide = 0, bad
+    with nogil:
+        bad = _scan(s, n, &wide)
+    return bad, wide
 
 
 def utf8_valid(data: bytes) -> bool:

@@ -462,8 +462,9 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
-def _encode(html: str | bytes, max_bytes: int) -> tuple[bytes, str]:
-    """UTF-8 bytes for lxml and the charset they were decoded from ("" for str input)."""
+def _encode(html: str | bytes, max_bytes: int, hint: str | None = None) -> tuple[bytes, str]:
+    """UTF-8 bytes for lxml and the charset they were decoded from ("" for str input); ``hint``
+    is the transport's charset (charset.detect_codec's ``encoding``)."""
     if isinstance(html, str):
         if len(html) > max_bytes:
             raise DocumentTooLarge(
@@ -473,7 +474,7 @@ def _encode(html: str | bytes, max_bytes: int) -> tuple[bytes, str]:
     elif isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         if len(data) <= max_bytes:
-            text, encoding = detect_codec(data)  # text is None for UTF-8: no need to decode
+            text, encoding = detect_codec(data, hint)  # text is None for UTF-8: no need to decode
             if text is not None:
                 data = text.encode("utf-8", errors="replace")
             elif data.startswith(b"\xef\xbb\xbf"):
@@ -493,23 +494,25 @@ def segment_html(
     *,
     title: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    encoding: str | None = None,
 ) -> Document:
     """Split an HTML page into Blocks and read its title, URL, language and JSON-LD article.
 
-    Malformed or truncated HTML never raises; it yields what the parser recovered. Raises
-    DocumentTooLarge for pages over ``max_bytes``, NotHTMLError for binary bytes and TypeError
-    for input that is neither str nor bytes.
+    Malformed or truncated HTML never raises; it yields what the parser recovered. ``encoding``
+    is the charset the transport declared for bytes (an HTTP Content-Type or its charset label).
+    Raises DocumentTooLarge for pages over ``max_bytes``, NotHTMLError for binary bytes and
+    TypeError for input that is neither str nor bytes.
     """
-    return _segment_html(html, url, title, max_bytes, pure=False)
+    return _segment_html(html, url, title, max_bytes, pure=False, hint=encoding)
 
 
 def _segment_html(
-    html: str | bytes, url: str, title: str | None, max_bytes: int, *, pure: bool
+    html: str | bytes, url: str, title: str | None, max_bytes: int, *, pure: bool, hint: str | None = None
 ) -> Document:
     """segment_html; ``pure`` forces the pure-Python walker (tests compare it with the compiled one)."""
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
-    data, encoding = _encode(html, max_bytes)
+    data, encoding = _encode(html, max_bytes, hint)
     metadata: dict[str, Any] = {"encoding": encoding} if encoding else {}
     root = None
     if data and not data.isspace():  # data.strip() would copy every page that ends in a newline
