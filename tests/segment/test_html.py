@@ -390,16 +390,3 @@ def test_every_aeb_page_segments_and_keeps_the_article_text(shared_fixtures, aeb
         recalls.append(sum(min(n, got[g]) for g, n in truth.items()) / sum(truth.values()))
     assert len(recalls) >= 170
     assert sum(recalls) / len(recalls) >= 0.98
-
-
-def test_the_documented_example_prints_what_the_docs_say(capsys):
-    doc_page = (HERE.parent.parent / "docs" / "html-segmentation.md").read_text("utf-8")
-    code = re.search(r"```python\n(.*?)```", doc_page, re.DOTALL).group(1)
-    expected = []
-    for line in code.splitlines():
-        if line.startswith("# "):
-            expected.append(line[2:])
-        elif line.startswith("print(") and "  # " in line:
-            expected.append(line.split("  # ", 1)[1])
-    exec(compile(code, "docs/html-segmentation.md", "exec"), {})  # noqa: S102 - our own docs
-    assert capsys.readouterr().out.splitlines() == expected
