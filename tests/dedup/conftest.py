@@ -72,3 +72,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def fresh_redis(tmp_path: Path):
+    """A redis-server of this test alone (it may be shut down mid-test); skipped when absent."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs it via scripts/ensure-redis.sh)")
+    pytest.importorskip("redis", reason="the redis Python client is not installed (pip install 'unboil[redis]')")
+    server = RedisServer(binary, _free_port(), tmp_path / "redis")
+    server.directory.mkdir()
+    server.start()
+    yield server
+    server.stop()

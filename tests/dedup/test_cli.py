@@ -59,9 +59,10 @@ def test_index_dedups_against_an_earlier_run(tmp_path, real_texts):
                     + json.dumps({"id": "d2-1", "text": real_texts[20]}) + "\n")
     index = tmp_path / "seen.npz"
     for day in (day1, day2):
-        assert main(["dedup", str(day), "-o", str(tmp_path / f"{day.stem}.out.jsonl"), "--index", str(index)]) == 0
+        assert main(["dedup", str(day), "-o", str(tmp_path / f"{day.stem}.out.jsonl"), "--index", str(index),
+                     "--report", str(tmp_path / f"{day.stem}.report.jsonl")]) == 0
     assert [r["id"] for r in _lines(tmp_path / "day2.out.jsonl")] == ["d2-1"]
-    assert _lines(tmp_path / "day2.out.jsonl.dedup.jsonl")[0]["kept"] == "d1-4"
+    assert _lines(tmp_path / "day2.report.jsonl")[0]["kept"] == "d1-4"
 
 
 def test_bad_options_exit_2(tmp_path):

@@ -9,14 +9,16 @@ from unboil.dedup.batch import (
     find_duplicates,
 )
 from unboil.dedup.exact import exact_digest, exact_groups
-from unboil.dedup.index import NearDupIndex
+from unboil.dedup.index import AddResult, IndexFileError, NearDupIndex
 from unboil.fingerprint.lsh import LSHParams
 from unboil.fingerprint.minhash import MinHashConfig, estimate_jaccard, signatures, to_datasketch
 
 __all__ = [
     "KEEP_POLICIES",
+    "AddResult",
     "DedupConfig",
     "DuplicateGroup",
+    "IndexFileError",
     "LSHParams",
     "MinHashConfig",
     "NearDupIndex",
