@@ -42,7 +42,7 @@ def refuse_special_record_outputs(verb: str, outputs: Iterable[str | None]) -> b
         if is_special_file(path):
             print(f"unboil {verb}: output {path} is not a regular file (a device or pipe); JSON lines are "
                   "written to a temporary file and renamed over the output, which would replace it: "
-                  "use -o - and redirect stdout instead", file=sys.stderr)
+                  "give a regular file, or - for stdout and redirect that", file=sys.stderr)
             return True
     return False
 

@@ -90,7 +90,7 @@ def stopped_note(verb: str, exc: BaseException, done: str, partial: Iterable[str
     """One line saying what stopped the run, how far it got, and where its partial output is."""
     why = str(exc) if isinstance(exc, Terminated) else "interrupted"
     kept = [p for p in partial if p]
-    where = f"; partial output kept as {', '.join(kept)}" if kept else "; no output was kept"
+    where = f"; partial output kept as {', '.join(kept)}" if kept else ""
     return f"unboil {verb}: {why} after {done}{where}"
 
 
