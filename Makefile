@@ -1,10 +1,14 @@
-# make demo  - create .venv, install unboil, clean the seed page and a bundled sample
-# make test  - install test extras (and redis-server when missing), run the whole suite
+# make demo  - create .venv, install unboil with the command-line extra only, clean the seed page and samples
+# make test  - also install the test extras (and redis-server when missing), run the whole suite
+# Most of an install is compiling the Cython speed-ups; UNBOIL_NO_EXTENSIONS=1 make demo skips that
+# (the demo then runs on the pure-Python twins; `unboil --version` says which are compiled).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-STAMP  := $(VENV)/.installed
+# one stamp per install: the demo needs the core and [cli] (zstandard, tqdm); tests need [test] too
+CLI_STAMP  := $(VENV)/.installed-cli
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test install test-deps bench quality clean ext
 
@@ -12,11 +16,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip "setuptools>=77" "cython>=3.0"
 
-$(STAMP): $(PY) pyproject.toml
-	$(PIP) install -q -e '.[cli,test]'
-	touch $(STAMP)
+$(CLI_STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e '.[cli]'
+	touch $@
 
-install: $(STAMP)
+# [cli,test] includes everything [cli] installs, so it stands for both stamps
+$(TEST_STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e '.[cli,test]'
+	touch $@ $(CLI_STAMP)
+
+install: $(CLI_STAMP)
 
 demo: install
 	@echo "== the seed page: cleaned text, then how many blocks each rule removed"
@@ -31,13 +40,13 @@ demo: install
 	$(VENV)/bin/unboil explain examples/pages/aljazeera-afghanistan.html.gz --html out/report.html > /dev/null
 	@echo "cleaned records: out/demo.clean.jsonl; every decision, struck through: out/report.html"
 
-test-deps: install
+test-deps: $(TEST_STAMP)
 	@bash scripts/ensure-redis.sh
 
 test: test-deps
 	$(PY) -m pytest -q tests
 
-bench: install
+bench: $(TEST_STAMP)
 	$(PY) -m pytest benchmarks --benchmark-only -q
 
 clean:

@@ -139,3 +139,30 @@ def test_clean_and_explain_html_files_directories_and_html_records(tmp_path, cap
     assert main(["explain", str(records), "--html-key", "raw", "--color", "never"]) == 0
     explained = capsys.readouterr().out
     assert "DROP  page-footer" in explained or "DROP  outside-main" in explained
+
+
+def test_clean_progress_to_a_log_is_lines_with_the_input_size(tmp_path, capsys):
+    src = tmp_path / "crawl.jsonl.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        for i in range(3):
+            fh.write(json.dumps({"id": str(i), "text": f"Head words {i}\nShare on Facebook\nBody {i}."}) + "\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(src), "-o", str(out), "--progress"]) == 0  # stderr is not a terminal here
+    err = capsys.readouterr().err
+    size = src.stat().st_size
+    assert f"clean: 3 records, {size} B of {size} B (100%), " in err and "done in" in err
+    assert main(["-v", "clean", str(src), "-o", str(out)]) == 0  # -v asks for the lines too
+    assert "clean: 3 records" in capsys.readouterr().err
+    assert main(["-v", "clean", str(src), "-o", str(out), "--no-progress"]) == 0
+    assert "clean: 3 records" not in capsys.readouterr().err
+    assert main(["clean", str(src), "-o", str(out)]) == 0  # by default only on a terminal
+    assert "clean: 3 records" not in capsys.readouterr().err
+
+
+def test_clean_progress_over_single_documents_counts_them(tmp_path, capsys):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(4):
+        (pages / f"p{i}.txt").write_text(f"Head words {i}\nBody text {i}.", "utf-8")
+    assert main(["clean", str(pages), "-o", str(tmp_path / "out.jsonl"), "--progress"]) == 0
+    assert "clean: 4 of 4 records (100%)" in capsys.readouterr().err

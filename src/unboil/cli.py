@@ -60,13 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="unboil: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
+    from unboil.commands.signals import Terminated, stop_on_signals
+
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals():  # SIGTERM/SIGHUP raise, so writers close as failed and keep .partial
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `unboil clean ... | head`
         try:
             sys.stdout = None  # type: ignore[assignment]
         finally:
             return 0
+    except Terminated as exc:
+        print(f"unboil {args.verb}: {exc}", file=sys.stderr)
+        return exc.status
     except KeyboardInterrupt:
         print("unboil: interrupted", file=sys.stderr)
         return 130

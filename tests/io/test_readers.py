@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unboil.io import ErrorItem, ReadStats, RecordItem, format_of, read_records
+from unboil.io.readers import InputSize, measure_inputs
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "io"
 
@@ -355,3 +356,28 @@ def test_symlink_loops_are_walked_once(tmp_path: Path) -> None:
     ids = [i.record["id"] for i in read_records([tmp_path], stats=stats)]
     assert ids == [str(tmp_path / "d" / "p.txt")]
     assert stats.skipped["directory already walked"] == 1
+
+
+# --- sizes, for progress -----------------------------------------------------------------------
+
+
+def test_measure_inputs_counts_and_sizes_what_would_be_read(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    crawl = tmp_path / "b" / "c.jsonl.gz"
+    crawl.write_bytes(gzip.compress(_noisy_lines(50)))
+    size = measure_inputs([tmp_path, tmp_path / "missing.jsonl", "-"])
+    read = [tmp_path / "a" / "y.jsonl", crawl, tmp_path / "b" / "x.txt", tmp_path / "z.txt"]
+    assert size == InputSize(files=4, bytes=sum(p.stat().st_size for p in read), documents=2, stdin=True)
+    assert measure_inputs(tmp_path / "z.txt") == InputSize(files=1, bytes=3, documents=1)
+
+
+def test_bytes_read_follows_the_compressed_position_up_to_the_total(tmp_path: Path) -> None:
+    first = tmp_path / "a.jsonl.gz"
+    first.write_bytes(gzip.compress(_noisy_lines(2000)))
+    second = _jsonl(tmp_path / "b.jsonl", [{"id": "b", "text": "t"}])
+    total = measure_inputs([first, second]).bytes
+    stats = ReadStats()
+    positions = [stats.bytes_read for _ in read_records([first, second], stats=stats)]
+    assert positions == sorted(positions) and 0 < positions[0] < first.stat().st_size  # read as it goes
+    assert len(set(positions)) > 3
+    assert stats.bytes_read == total == first.stat().st_size + second.stat().st_size

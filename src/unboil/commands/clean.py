@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-from unboil.commands.common import add_input_options, add_rule_options, make_cleaner, read_items, record_keys
-from unboil.errors import InputError
+from unboil.commands.common import (
+    ErrorLines,
+    add_input_options,
+    add_rule_options,
+    make_cleaner,
+    read_items,
+    record_keys,
+    rule_inputs,
+    skipped_note,
+    with_progress,
+)
+from unboil.commands.outputs import (
+    atomic_output,
+    refuse_special_record_outputs,
+    refuse_unsafe_outputs,
+    write_error_reason,
+)
+from unboil.commands.signals import Terminated, exit_status, record_step, stopped_note
+from unboil.errors import InputError, MissingExtraError
 
 _WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml", ".txt.gz", ".html.gz", ".htm.gz")
 
@@ -29,6 +48,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--stats", action="store_true", help="print how many blocks each rule removed (stderr)")
     p.add_argument("-j", "--workers", type=_workers, default=1, metavar="N",
                    help="clean on N processes (0: one per core); output keeps the input order (default 1)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress on stderr: a bar on a terminal, else a line every few seconds "
+                        "(default: on a terminal, or with -v)")
     p.set_defaults(func=run)
 
 
@@ -82,34 +104,64 @@ def _clean_item(item: Any) -> tuple[dict[str, Any] | None, tuple[str, str, str, 
 
 
 def run(args: argparse.Namespace) -> int:
+    """Clean every input record; 0 when any was cleaned, 1 when none could be or writing failed,
+    2 on bad options or unsafe output paths, 128 + N when stopped by signal N."""
+    from unboil.io.readers import ReadStats
     from unboil.parallel import map_ordered
 
+    fmt = _output_format(args)
+    if refuse_unsafe_outputs("clean", rule_inputs(args), [args.output, args.errors]):
+        return 2
+    if refuse_special_record_outputs("clean", [args.errors] if fmt == "text" else [args.output, args.errors]):
+        return 2
     cleaner = make_cleaner(args)  # a bad rule file or site model stops here, before any worker starts
     keys = record_keys(args)
-    fmt = _output_format(args)
     removed: Counter[str] = Counter()
+    stats = ReadStats()
+    shown = ErrorLines("clean")
     seen = cleaned = errors = cut_short = over_budget = 0
+    sink: Any = None
+    try:
+        sink = _open_sink(args, fmt)
+        with sink:
+            start_args = (args,) if args.workers > 1 else (args, cleaner)
+            results = map_ordered(_clean_item, read_items(args, stats), args.workers, initializer=_start,
+                                  initargs=start_args)
+            for out, failure in with_progress(results, args, stats, "clean"):
+                with record_step():  # a signal waits until this record is written whole
+                    seen += 1
+                    if out is None:
+                        errors += 1
+                        rid, reason, source, position = failure
+                        sink.error(rid, reason, source=source, position=position)
+                        shown.add(source, position, reason)
+                        continue
+                    cleaned += 1
+                    done = out[keys.metadata]["unboil"]
+                    removed.update(done["removed"])
+                    if done.get("regex_cut_short"):  # see unboil.rules.limits
+                        cut_short += 1
+                        over_budget += bool(done.get("regex_budget_spent"))
+                    sink.write(out, keys)
+    except MissingExtraError as exc:
+        print(f"unboil clean: {exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, Terminated) as exc:
+        done = f"{seen} records in ({cleaned} cleaned, {errors} errors)"
+        print(stopped_note("clean", exc, done, sink.partial_paths if sink else []), file=sys.stderr)
+        return exit_status(exc)
+    except OSError as exc:
+        kept = sink.partial_paths if sink else []
+        note = f"; partial output kept as {', '.join(kept)}" if kept else ""
+        names = " / ".join(p for p in (args.output, args.errors) if p and p != "-") or "the output"
+        print(f"unboil clean: cannot write {names}: {write_error_reason(exc)} (stopped after {seen} records "
+              f"in){note}", file=sys.stderr)
+        return 1
 
-    with _open_sink(args, fmt) as sink:
-        start_args = (args,) if args.workers > 1 else (args, cleaner)
-        results = map_ordered(_clean_item, read_items(args), args.workers, initializer=_start,
-                              initargs=start_args)
-        for out, failure in _progress(results):
-            seen += 1
-            if out is None:
-                errors += 1
-                rid, reason, source, position = failure
-                sink.error(rid, reason, source=source, position=position)
-                continue
-            cleaned += 1
-            done = out[keys.metadata]["unboil"]
-            removed.update(done["removed"])
-            if done.get("regex_cut_short"):  # see unboil.rules.limits
-                cut_short += 1
-                over_budget += bool(done.get("regex_budget_spent"))
-            sink.write(out, keys)
-
-    print(f"unboil clean: {seen} in, {cleaned} cleaned, {errors} errors", file=sys.stderr)
+    if sink.reports_errors:
+        shown.print(sink.errors_where)
+    print(f"unboil clean: {seen} in, {cleaned} cleaned, {errors} errors{skipped_note(stats.skipped)}",
+          file=sys.stderr)
     if cut_short:
         print(f"unboil clean: regex limits cut text_regex checks short in {cut_short} "
               f"document{'s' if cut_short != 1 else ''} ({over_budget} over the regex budget); "
@@ -122,20 +174,33 @@ def run(args: argparse.Namespace) -> int:
     return 1 if errors and not cleaned else 0
 
 
-def _progress(items: Any) -> Any:
-    try:
-        from unboil.io.progress import progress
-    except ImportError:
-        return items
-    return progress(items, desc="clean")
-
-
 class _TextSink:
-    """Writes cleaned documents as plain text, separated by a form feed line when several."""
+    """Writes cleaned documents as plain text, separated by a form feed line when several; a file
+    is written under a hidden temporary name and renamed when complete (kept as ``.partial`` when
+    the run fails). Error records go to ``--errors`` when given, else each is printed on stderr."""
 
-    def __init__(self, path: str) -> None:
-        self.fh = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")
+    def __init__(self, path: str, errors_path: str | None) -> None:
+        self.path = path
         self.count = 0
+        self.partial = ""
+        self._atomic: Any = None
+        self._errors: Any = None
+        self.reports_errors = errors_path is not None  # else every error is printed as it comes
+        self.errors_where = f"all in {errors_path}"
+        if path == "-":
+            self.fh: Any = sys.stdout
+        else:
+            self._atomic = atomic_output(path)
+            self._tmp = self._atomic.__enter__()
+            self.fh = open(self._tmp, "w", encoding="utf-8")
+        if errors_path is not None:
+            from unboil.io.writers import RecordWriter
+
+            try:
+                self._errors = RecordWriter(errors_path)
+            except BaseException as exc:
+                self._close_text(type(exc), exc, None)
+                raise
 
     def write(self, record: dict[str, Any], keys: Any) -> None:
         if self.count:
@@ -144,26 +209,62 @@ class _TextSink:
         self.count += 1
 
     def error(self, rid: str, reason: str, *, source: str, position: str) -> None:
+        if self._errors is not None:
+            from unboil.io.readers import ErrorItem
+
+            self._errors.write_error(ErrorItem(source=source, position=position, reason=reason, id=rid))
+            return
         where = f"{source}:{position}" if position else source
-        print(f"unboil: error: {where}: {reason}", file=sys.stderr)
+        print(f"unboil clean: error: {where}: {reason}", file=sys.stderr)
+
+    @property
+    def partial_paths(self) -> list[str]:
+        """The ``.partial`` files a failed run left."""
+        errors = self._errors.partial_paths if self._errors is not None else []
+        return [p for p in (self.partial, *errors) if p]
 
     def __enter__(self) -> _TextSink:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.fh is not sys.stdout:
-            self.fh.close()
-        else:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self._close_text(exc_type, exc, tb)
+        finally:
+            if self._errors is not None:
+                self._errors.__exit__(exc_type, exc, tb)
+
+    def _close_text(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._atomic is None:
             self.fh.flush()
+            return
+        failure: OSError | None = None
+        try:
+            self.fh.close()
+        except OSError as err:  # the last bytes could not be written
+            if exc_type is None:
+                failure, exc_type, exc, tb = err, type(err), err, err.__traceback__
+        if exc_type is not None and self.count and self._tmp != Path(self.path):
+            self.partial = self.path + ".partial"  # keep what was written, under a name no one takes for done
+            try:
+                os.replace(self._tmp, self.partial)
+            except OSError:
+                self.partial = ""
+        self._atomic.__exit__(exc_type, exc, tb)
+        if failure is not None:
+            raise failure
 
 
 class _JsonlSink:
     """Writes output and error records as JSONL through the io writer."""
 
+    reports_errors = True
+
     def __init__(self, path: str, errors_path: str | None) -> None:
         from unboil.io.writers import RecordWriter
 
         self.writer = RecordWriter(path, errors_path=errors_path)
+        target = errors_path or path
+        self.errors_where = "all in the output" if target == "-" else f"all in {target}"
 
     def write(self, record: dict[str, Any], keys: Any) -> None:
         self.writer.write(record)
@@ -172,6 +273,11 @@ class _JsonlSink:
         from unboil.io.readers import ErrorItem
 
         self.writer.write_error(ErrorItem(source=source, position=position, reason=reason, id=rid))
+
+    @property
+    def partial_paths(self) -> list[str]:
+        """The ``.partial`` files a failed run left."""
+        return self.writer.partial_paths
 
     def __enter__(self) -> _JsonlSink:
         self.writer.__enter__()
@@ -183,5 +289,5 @@ class _JsonlSink:
 
 def _open_sink(args: argparse.Namespace, fmt: str) -> Any:
     if fmt == "text":
-        return _TextSink(args.output)
+        return _TextSink(args.output, args.errors)
     return _JsonlSink(args.output, args.errors)

@@ -1,12 +1,16 @@
-"""Options and helpers shared by the verbs that read records (clean, explain)."""
+"""Options and helpers shared by the verbs: inputs, rules, error lines, the summary, progress."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from unboil.records import RecordKeys
+
+SHOWN_ERRORS = 5  # error reasons printed on stderr before "... and N more"
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -56,9 +60,73 @@ def make_cleaner(args: argparse.Namespace) -> Any:
         raise SystemExit(2) from None
 
 
-def read_items(args: argparse.Namespace) -> Any:
-    """Records and error items from the inputs, in order."""
+def read_items(args: argparse.Namespace, stats: Any = None) -> Any:
+    """Records and error items from the inputs, in order; ``stats`` (a ReadStats) gets the counts."""
     from unboil.io.readers import read_records
 
     return read_records(args.inputs, text_key=args.text_key, html_key=args.html_key,
-                        id_key=args.id_key, url_key=args.url_key)
+                        id_key=args.id_key, url_key=args.url_key, stats=stats)
+
+
+def rule_inputs(args: argparse.Namespace) -> list[str]:
+    """Every path a verb with rule options reads: the inputs, rule files and the site model."""
+    return [*args.inputs, *args.rules, *([args.site_model] if args.site_model else [])]
+
+
+class ErrorLines:
+    """The first few error reasons of a run, shown on stderr with their source and position, and
+    how many more there were (all of them are in the error records)."""
+
+    def __init__(self, verb: str, limit: int = SHOWN_ERRORS) -> None:
+        self.verb = verb
+        self.limit = limit
+        self.count = 0
+        self._shown: list[str] = []
+
+    def add(self, source: str, position: str, reason: str) -> None:
+        """Note one error; only the first ``limit`` are kept for display."""
+        self.count += 1
+        if len(self._shown) < self.limit:
+            where = f"{source}:{position}" if position else source
+            self._shown.append(f"unboil {self.verb}: error: {where}: {reason}")
+
+    def print(self, where: str) -> None:
+        """Print the kept reasons, then "... and N more errors, <where>" when some were left out."""
+        for line in self._shown:
+            print(line, file=sys.stderr)
+        if self.count > len(self._shown):
+            print(f"unboil {self.verb}: ... and {self.count - len(self._shown)} more errors, {where}",
+                  file=sys.stderr)
+
+
+def skipped_note(skipped: Counter[str]) -> str:
+    """"; skipped: 30 warc request record, 1 unknown extension" for the summary line, or ""."""
+    if not skipped:
+        return ""
+    parts = sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "; skipped: " + ", ".join(f"{n} {kind}" for kind, n in parts)
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """--progress / --no-progress when given, else on when stderr is a terminal or with -v."""
+    wanted = getattr(args, "progress", None)
+    if wanted is not None:
+        return bool(wanted)
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty()) or bool(getattr(args, "verbose", False))
+
+
+def with_progress(items: Iterable[Any], args: argparse.Namespace, stats: Any, desc: str) -> Iterable[Any]:
+    """``items`` with progress on stderr when wanted: against the number of documents when every
+    input is a single-document file, else against the input's bytes (read as far as ``stats`` says)."""
+    from unboil.io.progress import progress
+    from unboil.io.readers import measure_inputs
+
+    if not show_progress(args):
+        return items
+    size = measure_inputs(args.inputs)
+    if size.stdin:
+        return progress(items, desc=desc, enabled=True)
+    if size.files and size.files == size.documents:
+        return progress(items, total=size.files, desc=desc, enabled=True)
+    return progress(items, desc=desc, enabled=True, size=size.bytes, done=lambda: stats.bytes_read)

@@ -9,7 +9,17 @@ import shutil
 import sys
 from typing import Any, TextIO
 
-from unboil.commands.common import add_input_options, add_rule_options, make_cleaner, read_items, record_keys
+from unboil.commands.common import (
+    add_input_options,
+    add_rule_options,
+    make_cleaner,
+    read_items,
+    record_keys,
+    rule_inputs,
+    skipped_note,
+)
+from unboil.commands.outputs import atomic_output, refuse_unsafe_outputs, write_error_reason
+from unboil.commands.signals import record_step
 from unboil.document import CleanResult
 from unboil.report import matched_note
 from unboil.errors import InputError
@@ -29,41 +39,59 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Explain each document; 1 when none could be, or the report could not be written; 2 on bad
+    options or an unsafe --html path."""
+    from unboil.io.readers import ReadStats
     from unboil.records import clean_result_for_record
 
+    if refuse_unsafe_outputs("explain", rule_inputs(args), [args.html]):
+        return 2
     cleaner = make_cleaner(args)
+    stats = ReadStats()
     keys = record_keys(args)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     shown = errors = 0
     explained: list[tuple[str, CleanResult]] = []
-    for item in read_items(args):
-        if args.limit and shown >= args.limit:
-            break
-        shown += 1
-        if not hasattr(item, "record"):
-            errors += 1
-            print(f"unboil: error: {item.source}:{item.position}: {item.reason}", file=sys.stderr)
-            continue
-        try:
-            result = clean_result_for_record(item.record, cleaner, keys)
-        except (InputError, ValueError) as exc:
-            errors += 1
-            print(f"unboil: error: {item.source}:{item.position}: {exc}", file=sys.stderr)
-            continue
-        rid = str(item.record.get(keys.id, item.source))
-        if args.html:
-            explained.append((rid, result))
-        if args.json:
-            print(json.dumps({"id": rid, **result.to_dict()}, ensure_ascii=False))
-        else:
-            render_explanation(result, rid, sys.stdout, color=color)
+    for item in read_items(args, stats):
+        with record_step():  # a stop signal lands between documents
+            if args.limit and shown >= args.limit:
+                break
+            shown += 1
+            if not hasattr(item, "record"):
+                errors += 1
+                print(f"unboil explain: error: {_where(item.source, item.position)}: {item.reason}", file=sys.stderr)
+                continue
+            try:
+                result = clean_result_for_record(item.record, cleaner, keys)
+            except (InputError, ValueError) as exc:
+                errors += 1
+                print(f"unboil explain: error: {_where(item.source, item.position)}: {exc}", file=sys.stderr)
+                continue
+            rid = str(item.record.get(keys.id, item.source))
+            if args.html:
+                explained.append((rid, result))
+            if args.json:
+                print(json.dumps({"id": rid, **result.to_dict()}, ensure_ascii=False))
+            else:
+                render_explanation(result, rid, sys.stdout, color=color)
+    if stats.skipped:
+        print(f"unboil explain: {shown - errors} explained, {errors} errors{skipped_note(stats.skipped)}",
+              file=sys.stderr)
     if args.html:
         from unboil.report import render_report
 
-        with open(args.html, "w", encoding="utf-8") as fh:
-            fh.write(render_report(explained))
+        try:
+            with atomic_output(args.html) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(render_report(explained))
+        except OSError as exc:
+            print(f"unboil explain: cannot write {args.html}: {write_error_reason(exc)}", file=sys.stderr)
+            return 1
         print(f"unboil explain: HTML report written to {args.html}", file=sys.stderr)
     return 1 if errors and shown == errors else 0
+
+
+def _where(source: str, position: str) -> str:
+    return f"{source}:{position}" if position else source
 
 
 _RESET, _DIM, _RED, _BOLD, _GREEN = "\x1b[0m", "\x1b[2m", "\x1b[31m", "\x1b[1m", "\x1b[32m"

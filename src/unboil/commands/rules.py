@@ -119,6 +119,13 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _easylist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from unboil.io.safety import OutputError, check_outputs
+
+    try:
+        check_outputs([args.list], [args.output])
+    except OutputError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
     try:
         text = Path(args.list).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -133,6 +140,13 @@ def _easylist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output == "-":
         out.write(toml)
     else:
-        Path(args.output).write_text(toml, encoding="utf-8")
+        from unboil.commands.outputs import atomic_output, write_error_reason
+
+        try:
+            with atomic_output(args.output) as tmp:
+                Path(tmp).write_text(toml, encoding="utf-8")
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {write_error_reason(exc)}", file=err)
+            return 1
     print(f"{args.list}: {len(rules)} rules, {len(skipped)} lines skipped", file=err)
     return 0

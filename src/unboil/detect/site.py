@@ -136,13 +136,16 @@ class SiteModel:
     # -- persistence ---------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model as a compressed ``.npz`` (numpy arrays only; loading runs no code)."""
+        """Write the model as a compressed ``.npz`` (numpy arrays only; loading runs no code), through
+        a hidden temporary file renamed when complete, so ``path`` never holds half a model."""
+        from unboil.io.safety import atomic_path
+
         hosts = sorted(self._hosts)
         sizes = [len(self._hosts[h].counts) for h in hosts]
         fps = np.fromiter((fp for h in hosts for fp in self._hosts[h].counts), dtype=np.uint64, count=sum(sizes))
         counts = np.fromiter((n for h in hosts for n in self._hosts[h].counts.values()), dtype=np.uint32,
                              count=sum(sizes))
-        with open(path, "wb") as fh:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(
                 fh,
                 version=np.array([FORMAT_VERSION]),

@@ -72,12 +72,15 @@ Item = RecordItem | ErrorItem
 
 @dataclass(slots=True)
 class ReadStats:
-    """Counts for one read, owned by the caller: files opened, records, errors, skipped inputs."""
+    """Counts for one read, owned by the caller: files opened, records, errors, skipped inputs, and
+    how far into the input files reading has got (``bytes_read``, for progress and ETAs)."""
 
     files: int = 0
     records: int = 0
     errors: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    bytes_done: int = 0  # sizes of the files read to the end
+    _current: IO[bytes] | None = field(default=None, repr=False, compare=False)
 
     def count(self, item: Item) -> Item:
         """Tally ``item`` and hand it back, so counting can sit inside a ``yield``."""
@@ -86,6 +89,55 @@ class ReadStats:
         else:
             self.errors += 1
         return item
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the input files consumed so far, as stored (compressed files by their
+        compressed position); stdin is not counted. Asked only when progress is shown."""
+        handle = self._current
+        if handle is None:
+            return self.bytes_done
+        try:
+            return self.bytes_done + handle.tell()
+        except (OSError, ValueError):
+            return self.bytes_done
+
+
+@dataclass(frozen=True, slots=True)
+class InputSize:
+    """What a list of inputs holds before it is read: files with a known extension, their total
+    size in bytes, how many of them are single-document files, and whether stdin is among them."""
+
+    files: int = 0
+    bytes: int = 0
+    documents: int = 0
+    stdin: bool = False
+
+
+def measure_inputs(inputs: Iterable[str | Path] | str | Path, *, recursive: bool = True) -> InputSize:
+    """Count and size the files :func:`read_records` would read (same walk, nothing opened), so
+    progress can show a total and an ETA; missing paths count as nothing (reading reports them)."""
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    files = size = documents = 0
+    stdin = False
+    for entry in inputs:
+        name = os.fspath(entry)
+        if name == STDIN:
+            stdin = True
+            continue
+        path = Path(name)
+        found = _walk(path, recursive, ReadStats()) if path.is_dir() else iter([path])
+        for item in found:
+            if isinstance(item, ErrorItem) or format_of(item) is None:
+                continue
+            try:
+                size += item.stat().st_size
+            except OSError:
+                continue
+            files += 1
+            documents += format_of(item) in ("html", "text")
+    return InputSize(files=files, bytes=size, documents=documents, stdin=stdin)
 
 
 class StreamError(Exception):
@@ -187,16 +239,29 @@ def _read_file(path: Path, source: str, keys: RecordKeys, stats: ReadStats) -> I
         return
     stats.files += 1
     with handle:
-        if kind == "jsonl":
-            items = _read_jsonl(handle, path, source, keys)
-        elif kind == "warc":
-            from unboil.io.warc import read_warc
+        stats._current = handle
+        try:
+            if kind == "jsonl":
+                items = _read_jsonl(handle, path, source, keys)
+            elif kind == "warc":
+                from unboil.io.warc import read_warc
 
-            items = read_warc(handle, source, keys, stats)
-        else:
-            items = _read_whole(handle, path, source, kind, keys)
-        for item in items:
-            yield stats.count(item)
+                items = read_warc(handle, source, keys, stats)
+            else:
+                items = _read_whole(handle, path, source, kind, keys)
+            for item in items:
+                yield stats.count(item)
+        finally:
+            stats._current = None
+            stats.bytes_done += _size(handle)
+
+
+def _size(handle: IO[bytes]) -> int:
+    """The size of an open file, 0 when it cannot be known."""
+    try:
+        return os.fstat(handle.fileno()).st_size
+    except (OSError, ValueError):
+        return 0
 
 
 def _read_whole(
