@@ -57,7 +57,8 @@ def _candidate_paragraphs() -> list[str]:
     for line in (EXAMPLES / "sample.jsonl").read_text("utf-8").splitlines():
         for para in json.loads(line)["text"].split("\n"):
             para = " ".join(para.split())
-            if len(para.split()) >= 12 and para not in seen and "<" not in para and "&" not in para:
+            bullet = para[:1] in "-•*·–—" or para.split(" ", 1)[0].rstrip(".)").isdigit()  # text input records bullets apart
+            if len(para.split()) >= 12 and para not in seen and not bullet and "<" not in para and "&" not in para:
                 seen.add(para)
                 out.append(para)
     return out

@@ -313,3 +313,15 @@ def test_bom_less_utf16_that_is_no_html_is_refused_naming_utf16(codec):
 def test_bom_less_utf16_without_nuls_is_refused():
     with pytest.raises(NotHTMLError, match="control bytes"):
         decode_html((CHINESE * 20).encode("utf-16-le"))
+
+
+def test_declared_utf8_with_more_stray_bytes_than_accents_stays_utf8():
+    """A page that says UTF-8 and has three stray bytes but one real multi-byte character: the
+    declaration decodes all but a few bytes, so it is trusted; each stray byte costs one U+FFFD and
+    the curly apostrophe survives (a guess turned it into 'â€™')."""
+    page = ('<html><head><meta charset="utf-8"><title>T</title></head><body><p>It didn’t rain. '
+            + "Plain words fill the rest of this paragraph. " * 40 + "</p></body></html>").encode()
+    broken = page[:200] + b"\xe9" + page[200:400] + b"\xff" + page[400:600] + b"\x80" + page[600:]
+    text, codec = detect_encoding(broken)
+    assert codec == "utf-8"
+    assert "didn’t" in text and text.count("\ufffd") == 3

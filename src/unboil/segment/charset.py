@@ -9,7 +9,7 @@ The order is the browsers' (the WHATWG "encoding sniffing" steps), with crawl-pr
 3. The charset the transport declared (the HTTP ``Content-Type``, passed as ``encoding``), then
    the page's own ``<meta charset>`` / ``http-equiv`` / ``<?xml encoding?>``: each is used when
    it decodes all but a few bytes (and turns none into C1 control characters), so a wrong
-   declaration falls through. A server-default ISO-8859-1 header yields to a meta.
+   declaration falls through; a declared UTF-8 is kept with as many stray bytes. A server-default ISO-8859-1 header yields to a meta.
 4. UTF-8 with a few stray bytes (each becomes one U+FFFD; the rest of the page is untouched).
 5. A guess: charset-normalizer when installed, else windows-1252.
 
@@ -348,7 +348,7 @@ def _detect(data: bytes, need_text: bool, encoding: str | None) -> tuple[str | N
         return _as_utf8(data, invalid, need_text)
     for label in _candidates(data, encoding):
         if label.codec == "utf-8":
-            if utf8_fits:
+            if utf8_fits or invalid <= _few(len(data)):  # declared: a few stray bytes are allowed
                 return _as_utf8(data, invalid, need_text)
             continue  # a wrong declaration: try the next one
         decoded = _decode_legacy(data, label.codec)
