@@ -84,3 +84,28 @@ def test_record_writer_that_wrote_nothing_leaves_nothing_on_failure(tmp_path):
     with pytest.raises(RuntimeError), RecordWriter(tmp_path / "o.jsonl"):
         raise RuntimeError("bad index")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_device_or_pipe_output_is_written_in_place_not_replaced(tmp_path):
+    """Renaming a finished temporary file over /dev/null or a FIFO would replace the device with a
+    plain file (as root, /dev/null itself): such outputs are written in place."""
+    import os
+    import stat
+    import threading
+
+    with RecordWriter("/dev/null") as w:
+        w.write({"id": "1", "text": "a"})
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    with RecordWriter(fifo) as w:
+        w.write({"id": "1", "text": "a"})
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got == [b'{"id": "1", "text": "a"}\n']
+    with atomic_path(fifo) as target:
+        assert target == fifo
+    check_outputs([], ["/dev/null"])  # a device is a fine output

@@ -20,14 +20,10 @@ from unboil.commands.common import (
     skipped_note,
     with_progress,
 )
-from unboil.commands.outputs import (
-    atomic_output,
-    refuse_special_record_outputs,
-    refuse_unsafe_outputs,
-    write_error_reason,
-)
+from unboil.commands.outputs import refuse_unsafe_outputs, write_error_reason
 from unboil.commands.signals import Terminated, exit_status, record_step, stopped_note
 from unboil.errors import InputError, MissingExtraError
+from unboil.io.safety import atomic_path
 
 _WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml", ".txt.gz", ".html.gz", ".htm.gz")
 
@@ -112,8 +108,6 @@ def run(args: argparse.Namespace) -> int:
     fmt = _output_format(args)
     if refuse_unsafe_outputs("clean", rule_inputs(args), [args.output, args.errors]):
         return 2
-    if refuse_special_record_outputs("clean", [args.errors] if fmt == "text" else [args.output, args.errors]):
-        return 2
     cleaner = make_cleaner(args)  # a bad rule file or site model stops here, before any worker starts
     keys = record_keys(args)
     removed: Counter[str] = Counter()
@@ -190,7 +184,7 @@ class _TextSink:
         if path == "-":
             self.fh: Any = sys.stdout
         else:
-            self._atomic = atomic_output(path)
+            self._atomic = atomic_path(path)
             self._tmp = self._atomic.__enter__()
             self.fh = open(self._tmp, "w", encoding="utf-8")
         if errors_path is not None:

@@ -18,7 +18,8 @@ from unboil.commands.common import (
     rule_inputs,
     skipped_note,
 )
-from unboil.commands.outputs import atomic_output, refuse_unsafe_outputs, write_error_reason
+from unboil.commands.outputs import refuse_unsafe_outputs, write_error_reason
+from unboil.io.safety import atomic_path
 from unboil.commands.signals import record_step
 from unboil.document import CleanResult
 from unboil.report import matched_note
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         from unboil.report import render_report
 
         try:
-            with atomic_output(args.html) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            with atomic_path(args.html) as tmp, open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(render_report(explained))
         except OSError as exc:
             print(f"unboil explain: cannot write {args.html}: {write_error_reason(exc)}", file=sys.stderr)

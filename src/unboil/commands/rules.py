@@ -140,10 +140,11 @@ def _easylist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output == "-":
         out.write(toml)
     else:
-        from unboil.commands.outputs import atomic_output, write_error_reason
+        from unboil.commands.outputs import write_error_reason
+        from unboil.io.safety import atomic_path
 
         try:
-            with atomic_output(args.output) as tmp:
+            with atomic_path(args.output) as tmp:
                 Path(tmp).write_text(toml, encoding="utf-8")
         except OSError as exc:
             print(f"error: cannot write {args.output}: {write_error_reason(exc)}", file=err)

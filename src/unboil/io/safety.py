@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from unboil.errors import InputError
 
-__all__ = ["OutputError", "atomic_path", "check_outputs", "temporary_name"]
+__all__ = ["OutputError", "atomic_path", "check_outputs", "is_special_file", "temporary_name"]
 
 STDIO = "-"
 
@@ -65,10 +66,24 @@ def temporary_name(path: str | os.PathLike[str]) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}.tmp")
 
 
+def is_special_file(path: str | os.PathLike[str]) -> bool:
+    """True for an existing path that is not a regular file (``/dev/null``, a FIFO, a socket): it is
+    written in place, since renaming a temporary file over it would replace the device itself."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write; on success it is flushed to disk and renamed to ``path``,
-    on error it is removed, so ``path`` only ever holds a complete file (or its old content)."""
+    on error it is removed, so ``path`` only ever holds a complete file (or its old content).
+    A device or pipe is yielded as itself (see :func:`is_special_file`)."""
+    if is_special_file(path):
+        yield Path(path)
+        return
     tmp = temporary_name(path)
     try:
         yield tmp

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from unboil.io.readers import STDIN, ErrorItem, require
-from unboil.io.safety import _fsync, temporary_name
+from unboil.io.safety import _fsync, is_special_file, temporary_name
 
 logger = logging.getLogger(__name__)
 
@@ -157,20 +157,23 @@ def _open_sink(path: str) -> _Sink:
         return _Sink(buffer, [])
     lowered = path.lower()
     zstd = require("zstandard", "zstd", f"writing {path}") if lowered.endswith(".zst") else None
-    tmp = temporary_name(path)
+    in_place = is_special_file(path)  # /dev/null, a FIFO: renaming over it would replace it
+    tmp = Path(path) if in_place else temporary_name(path)
+    renamed: tuple[Path | None, str | None] = (None, None) if in_place else (tmp, path)
     raw = open(tmp, "wb")
     try:
         if zstd is not None:
             writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
-            return _Sink(writer, [writer, raw], tmp, path)
+            return _Sink(writer, [writer, raw], *renamed)
         if lowered.endswith(".gz"):
             compressed = gzip.GzipFile(fileobj=raw, mode="wb")
-            return _Sink(compressed, [compressed, raw], tmp, path)
+            return _Sink(compressed, [compressed, raw], *renamed)
     except BaseException:
         raw.close()
-        tmp.unlink(missing_ok=True)
+        if not in_place:
+            tmp.unlink(missing_ok=True)
         raise
-    return _Sink(raw, [raw], tmp, path)
+    return _Sink(raw, [raw], *renamed)
 
 
 class _TextAdapter:
