@@ -348,7 +348,9 @@ def _detect(data: bytes, need_text: bool, encoding: str | None) -> tuple[str | N
         return _as_utf8(data, invalid, need_text)
     for label in _candidates(data, encoding):
         if label.codec == "utf-8":
-            if utf8_fits or invalid <= _few(len(data)):  # declared: a few stray bytes are allowed
+            # declared, with real UTF-8 characters: a few stray bytes are allowed (with none,
+            # the stray bytes are likelier a legacy page's letters: the guess reads them)
+            if utf8_fits or (multibyte and invalid <= _few(len(data))):
                 return _as_utf8(data, invalid, need_text)
             continue  # a wrong declaration: try the next one
         decoded = _decode_legacy(data, label.codec)
