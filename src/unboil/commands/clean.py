@@ -19,6 +19,7 @@ from unboil.commands.common import (
     rule_inputs,
     skipped_note,
     with_progress,
+    worker_count,
 )
 from unboil.commands.outputs import refuse_unsafe_outputs, write_error_reason
 from unboil.commands.signals import Terminated, exit_status, record_step, stopped_note
@@ -42,24 +43,12 @@ def add_parser(sub: Any) -> None:
                    help="write error records here instead of into the output")
     p.add_argument("--keep-html", action="store_true", help="keep the raw html key in output records")
     p.add_argument("--stats", action="store_true", help="print how many blocks each rule removed (stderr)")
-    p.add_argument("-j", "--workers", type=_workers, default=1, metavar="N",
+    p.add_argument("-j", "--workers", type=worker_count, default=1, metavar="N",
                    help="clean on N processes (0: one per core); output keeps the input order (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress on stderr: a bar on a terminal, else a line every few seconds "
                         "(default: on a terminal, or with -v)")
     p.set_defaults(func=run)
-
-
-def _workers(value: str) -> int:
-    import os
-
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (one per core) or more, got {n}")
-    return n or os.cpu_count() or 1
 
 
 def _output_format(args: argparse.Namespace) -> str:

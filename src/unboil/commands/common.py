@@ -130,3 +130,16 @@ def with_progress(items: Iterable[Any], args: argparse.Namespace, stats: Any, de
     if size.files and size.files == size.documents:
         return progress(items, total=size.files, desc=desc, enabled=True)
     return progress(items, desc=desc, enabled=True, size=size.bytes, done=lambda: stats.bytes_read)
+
+
+def worker_count(value: str) -> int:
+    """The argparse type of ``-j/--workers``: a whole number, 0 meaning one per core."""
+    import os
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (one per core) or more, got {n}")
+    return n or os.cpu_count() or 1

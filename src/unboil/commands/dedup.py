@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from unboil.commands.common import add_input_options, read_items
+from unboil.commands.common import add_input_options, read_items, worker_count
 
 _CHUNK = 5000  # texts per signature chunk in batch mode
 _INDEX_BATCH = 1000  # records per index round trip with --index/--redis (also what a lost server costs)
@@ -46,23 +46,11 @@ def add_parser(sub: Any) -> None:
                    help="with --index: how long to wait while another run uses the same index file (600)")
     p.add_argument("--redis", default=None, metavar="URL", help="share the index through Redis (redis://host:port/db)")
     p.add_argument("--namespace", default="unboil", help="key prefix of the Redis index")
-    p.add_argument("-j", "--workers", type=_workers, default=1, metavar="N",
+    p.add_argument("-j", "--workers", type=worker_count, default=1, metavar="N",
                    help="clean HTML records on N processes (0: one per core); same output for any N (default 1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=run)
-
-
-def _workers(value: str) -> int:
-    import os
-
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (one per core) or more, got {n}")
-    return n or os.cpu_count() or 1
 
 
 class RunStopped(Exception):

@@ -11,25 +11,31 @@ from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
 
+cdef inline Py_ssize_t _skip_ascii(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The first position at or after i whose 8-byte word holds a non-ASCII byte (or near n)."""
+    cdef uint64_t word, w1, w2, w3
+    while i + 32 <= n:  # ASCII, thirty-two bytes at a time
+        memcpy(&word, s + i, 8)
+        memcpy(&w1, s + i + 8, 8)
+        memcpy(&w2, s + i + 16, 8)
+        memcpy(&w3, s + i + 24, 8)
+        if (word | w1 | w2 | w3) & 0x8080808080808080ULL:
+            break
+        i += 32
+    while i + 8 <= n:  # then eight at a time
+        memcpy(&word, s + i, 8)
+        if word & 0x8080808080808080ULL:
+            break
+        i += 8
+    return i
+
+
 cdef bint _valid(const unsigned char* s, Py_ssize_t n) noexcept nogil:
     """Whether s[:n] is well-formed UTF-8: what Python's strict utf-8 decoder accepts."""
     cdef Py_ssize_t i = 0
-    cdef uint64_t word, w1, w2, w3
     cdef unsigned char c, c1
     while i < n:
-        while i + 32 <= n:  # ASCII, thirty-two bytes at a time
-            memcpy(&word, s + i, 8)
-            memcpy(&w1, s + i + 8, 8)
-            memcpy(&w2, s + i + 16, 8)
-            memcpy(&w3, s + i + 24, 8)
-            if (word | w1 | w2 | w3) & 0x8080808080808080ULL:
-                break
-            i += 32
-        while i + 8 <= n:  # then eight at a time
-            memcpy(&word, s + i, 8)
-            if word & 0x8080808080808080ULL:
-                break
-            i += 8
+        i = _skip_ascii(s, i, n)
         if i >= n:
             break
         c = s[i]
@@ -80,22 +86,9 @@ cdef Py_ssize_t _scan(const unsigned char* s, Py_ssize_t n, Py_ssize_t* multibyt
     """The bytes of s[:n] that are no part of a well-formed UTF-8 sequence (the ones Python's
     decoder replaces or escapes), and in ``multibyte`` the well-formed characters above U+007F."""
     cdef Py_ssize_t i = 0, bad = 0, wide = 0, k
-    cdef uint64_t word, w1, w2, w3
     cdef unsigned char c, c1
     while i < n:
-        while i + 32 <= n:  # ASCII, thirty-two bytes at a time
-            memcpy(&word, s + i, 8)
-            memcpy(&w1, s + i + 8, 8)
-            memcpy(&w2, s + i + 16, 8)
-            memcpy(&w3, s + i + 24, 8)
-            if (word | w1 | w2 | w3) & 0x8080808080808080ULL:
-                break
-            i += 32
-        while i + 8 <= n:  # then eight at a time
-            memcpy(&word, s + i, 8)
-            if word & 0x8080808080808080ULL:
-                break
-            i += 8
+        i = _skip_ascii(s, i, n)
         if i >= n:
             break
         c = s[i]
