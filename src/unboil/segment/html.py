@@ -16,9 +16,10 @@ from lxml import etree
 
 from .._compiled import compiled
 from ..document import Block, Document, Link
-from ..errors import DocumentTooLarge
+from ..errors import DocumentTooLarge, InputError
 from .charset import NotHTMLError, decode_html, detect_codec
 from .htmlmeta import PageMeta
+from .nesting import flatten_nesting, is_depth_error
 
 __all__ = ["DocumentTooLarge", "NotHTMLError", "decode_html", "segment_html"]
 
@@ -58,6 +59,8 @@ _KIND.update(
      "listing": _PRE, "xmp": _PRE, "plaintext": _PRE}
 )
 _METADATA_TAGS = ("script", "title", "meta", "link")
+#: Block-level tags (as bytes) whose removal by flatten_nesting leaves a run break.
+_BREAK_TAGS = frozenset(t.encode() for t, k in _KIND.items() if k >= _BLOCK)
 #: The kinds with <noscript> read as a block container, for pages that show little text otherwise.
 _KIND_NOSCRIPT: dict[str, int] = {**_KIND, "noscript": _BLOCK}
 #: A page whose visible blocks hold fewer words than this, and that has a <noscript> element, is
@@ -67,6 +70,9 @@ NOSCRIPT_FALLBACK_WORDS = 100
 #: ...and that walk is kept only when it finds at least this many more words (and at least twice
 #: as many): a "please enable JavaScript" notice or a tracking pixel's fallback is no page text.
 NOSCRIPT_MIN_GAIN = 50
+#: When a parse stops at libxml2's nesting limit (2,048 open elements), the page is parsed again
+#: with the tags of elements nested deeper than this removed (their text kept); see nesting.py.
+FLATTEN_DEPTH = 1024
 _BR_MARK = "\x00"  # a <br> inside a run; libxml2 never hands NUL characters to Python
 
 # A frame (one open element) is a list, for speed: these name its slots.
@@ -517,8 +523,10 @@ def _segment_html(
     root = None
     if data and not data.isspace():  # data.strip() would copy every page that ends in a newline
         try:
-            root = etree.fromstring(data, _parser())
+            root = _parse(data, metadata)
         except (etree.LxmlError, ValueError) as exc:  # rare with recover=True
+            if isinstance(exc, InputError):
+                raise
             metadata["parse_error"] = f"lxml could not parse the page: {exc}"
     if root is None:
         return Document(blocks=[], title=title or "", url=url, metadata=metadata)
@@ -533,6 +541,28 @@ def _segment_html(
     headings = [b.text for b in blocks if b.tag == "h1"][:5]
     doc_title, doc_url = meta.resolve(root, headings, url, title, metadata)
     return Document(blocks=blocks, title=doc_title, url=doc_url, metadata=metadata, root=root)
+
+
+def _parse(data: bytes, metadata: dict[str, Any]) -> Any:
+    """The page's tree; a page nested past the parser's limit is flattened first (see nesting.py),
+    since the parser drops everything after the point where it gives up."""
+    parser = _parser()
+    root = etree.fromstring(data, parser)
+    error = parser.error_log.last_error
+    if not is_depth_error(error):
+        return root
+    for implied in (True, False):  # as libxml2 nests, then counting every start tag as open
+        flat, removed = flatten_nesting(data, FLATTEN_DEPTH, implied_ends=implied,
+                                        breaks=_BREAK_TAGS)
+        root = etree.fromstring(flat, parser)
+        if not is_depth_error(parser.error_log.last_error):
+            metadata["flattened_tags"] = removed
+            return root
+    raise InputError(
+        f"page nests elements past the HTML parser's depth limit (line {error.line}, column "
+        f"{error.column}: {error.message.strip()}) and flattening it to {FLATTEN_DEPTH} levels "
+        "did not help"
+    )
 
 
 def _walk_tree(root: Any, kinds: dict[str, int], pure: bool) -> tuple[list[Block], PageMeta]:
