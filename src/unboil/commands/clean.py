@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from unboil.commands.common import (
@@ -24,7 +22,6 @@ from unboil.commands.common import (
 from unboil.commands.outputs import refuse_unsafe_outputs, write_error_reason
 from unboil.commands.signals import Terminated, exit_status, record_step, stopped_note
 from unboil.errors import InputError, MissingExtraError
-from unboil.io.safety import atomic_path
 
 _WHOLE_DOCUMENT = (".txt", ".text", ".html", ".htm", ".xhtml", ".txt.gz", ".html.gz", ".htm.gz")
 
@@ -158,37 +155,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _TextSink:
-    """Writes cleaned documents as plain text, separated by a form feed line when several; a file
-    is written under a hidden temporary name and renamed when complete (kept as ``.partial`` when
-    the run fails). Error records go to ``--errors`` when given, else each is printed on stderr."""
+    """Writes cleaned documents as plain text, separated by a form feed line when several, through
+    the record writer's sink (a file is written under a hidden temporary name, renamed when
+    complete, kept as ``.partial`` when the run fails). Error records go to ``--errors`` when
+    given, else each is printed on stderr."""
 
     def __init__(self, path: str, errors_path: str | None) -> None:
-        self.path = path
+        from unboil.io.writers import RecordWriter, _open_sink
+
         self.count = 0
-        self.partial = ""
-        self._atomic: Any = None
         self._errors: Any = None
         self.reports_errors = errors_path is not None  # else every error is printed as it comes
         self.errors_where = f"all in {errors_path}"
-        if path == "-":
-            self.fh: Any = sys.stdout
-        else:
-            self._atomic = atomic_path(path)
-            self._tmp = self._atomic.__enter__()
-            self.fh = open(self._tmp, "w", encoding="utf-8")
+        self._out = _open_sink(path, compressed=False)
         if errors_path is not None:
-            from unboil.io.writers import RecordWriter
-
             try:
                 self._errors = RecordWriter(errors_path)
-            except BaseException as exc:
-                self._close_text(type(exc), exc, None)
+            except BaseException:
+                self._out.close(ok=False)
                 raise
 
     def write(self, record: dict[str, Any], keys: Any) -> None:
-        if self.count:
-            self.fh.write("\n\f\n")
-        self.fh.write(record[keys.text].rstrip("\n") + "\n")
+        text = record[keys.text].rstrip("\n") + "\n"
+        self._out.write((("\n\f\n" if self.count else "") + text).encode("utf-8"))
         self.count += 1
 
     def error(self, rid: str, reason: str, *, source: str, position: str) -> None:
@@ -204,37 +193,17 @@ class _TextSink:
     def partial_paths(self) -> list[str]:
         """The ``.partial`` files a failed run left."""
         errors = self._errors.partial_paths if self._errors is not None else []
-        return [p for p in (self.partial, *errors) if p]
+        return [p for p in (self._out.partial, *errors) if p]
 
     def __enter__(self) -> _TextSink:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            self._close_text(exc_type, exc, tb)
+            self._out.close(ok=exc_type is None)
         finally:
             if self._errors is not None:
                 self._errors.__exit__(exc_type, exc, tb)
-
-    def _close_text(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._atomic is None:
-            self.fh.flush()
-            return
-        failure: OSError | None = None
-        try:
-            self.fh.close()
-        except OSError as err:  # the last bytes could not be written
-            if exc_type is None:
-                failure, exc_type, exc, tb = err, type(err), err, err.__traceback__
-        if exc_type is not None and self.count and self._tmp != Path(self.path):
-            self.partial = self.path + ".partial"  # keep what was written, under a name no one takes for done
-            try:
-                os.replace(self._tmp, self.partial)
-            except OSError:
-                self.partial = ""
-        self._atomic.__exit__(exc_type, exc, tb)
-        if failure is not None:
-            raise failure
 
 
 class _JsonlSink:

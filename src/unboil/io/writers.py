@@ -145,8 +145,9 @@ class _Sink:
             self.partial = ""
 
 
-def _open_sink(path: str) -> _Sink:
-    """Open ``path`` for writing JSON lines, compressed by its extension; "-" is stdout."""
+def _open_sink(path: str, compressed: bool = True) -> _Sink:
+    """Open ``path`` for writing lines, compressed by its extension (unless ``compressed`` is
+    false); "-" is stdout."""
     if path == STDIN:
         stdout = sys.stdout
         buffer = getattr(stdout, "buffer", None)
@@ -156,7 +157,7 @@ def _open_sink(path: str) -> _Sink:
         stdout.flush()
         return _Sink(buffer, [])
     lowered = path.lower()
-    zstd = require("zstandard", "zstd", f"writing {path}") if lowered.endswith(".zst") else None
+    zstd = require("zstandard", "zstd", f"writing {path}") if compressed and lowered.endswith(".zst") else None
     in_place = is_special_file(path)  # /dev/null, a FIFO: renaming over it would replace it
     tmp = Path(path) if in_place else temporary_name(path)
     renamed: tuple[Path | None, str | None] = (None, None) if in_place else (tmp, path)
@@ -165,9 +166,9 @@ def _open_sink(path: str) -> _Sink:
         if zstd is not None:
             writer = zstd.ZstdCompressor().stream_writer(raw, closefd=False)
             return _Sink(writer, [writer, raw], *renamed)
-        if lowered.endswith(".gz"):
-            compressed = gzip.GzipFile(fileobj=raw, mode="wb")
-            return _Sink(compressed, [compressed, raw], *renamed)
+        if compressed and lowered.endswith(".gz"):
+            gz = gzip.GzipFile(fileobj=raw, mode="wb")
+            return _Sink(gz, [gz, raw], *renamed)
     except BaseException:
         raw.close()
         if not in_place:
