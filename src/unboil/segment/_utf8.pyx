@@ -30,104 +30,76 @@ cdef inline Py_ssize_t _skip_ascii(const unsigned char* s, Py_ssize_t i, Py_ssiz
     return i
 
 
+cdef inline Py_ssize_t _sequence(const unsigned char* s, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The length of the well-formed UTF-8 sequence starting at the non-ASCII byte s[i] (2 to 4),
+    0 when none starts there: a continuation byte, an overlong form, a surrogate, a code point
+    above U+10FFFF, or a sequence cut short, exactly as Python's strict decoder judges."""
+    cdef unsigned char c = s[i], c1
+    cdef Py_ssize_t k = 0
+    if 0xC2 <= c < 0xE0:
+        if i + 1 < n and (s[i + 1] & 0xC0) == 0x80:
+            k = 2
+    elif 0xE0 <= c < 0xF0:
+        if i + 2 < n:
+            c1 = s[i + 1]
+            if c == 0xE0:
+                if 0xA0 <= c1 <= 0xBF:  # else overlong
+                    k = 3
+            elif c == 0xED:
+                if 0x80 <= c1 <= 0x9F:  # else a surrogate
+                    k = 3
+            elif (c1 & 0xC0) == 0x80:
+                k = 3
+            if k and (s[i + 2] & 0xC0) != 0x80:
+                k = 0
+    elif 0xF0 <= c < 0xF5:
+        if i + 3 < n:
+            c1 = s[i + 1]
+            if c == 0xF0:
+                if 0x90 <= c1 <= 0xBF:  # else overlong
+                    k = 4
+            elif c == 0xF4:
+                if 0x80 <= c1 <= 0x8F:  # else above U+10FFFF
+                    k = 4
+            elif (c1 & 0xC0) == 0x80:
+                k = 4
+            if k and ((s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80):
+                k = 0
+    return k
+
+
 cdef bint _valid(const unsigned char* s, Py_ssize_t n) noexcept nogil:
     """Whether s[:n] is well-formed UTF-8: what Python's strict utf-8 decoder accepts."""
-    cdef Py_ssize_t i = 0
-    cdef unsigned char c, c1
+    cdef Py_ssize_t i = 0, k
     while i < n:
         i = _skip_ascii(s, i, n)
         if i >= n:
             break
-        c = s[i]
-        if c < 0x80:
+        if s[i] < 0x80:
             i += 1
-        elif c < 0xC2:  # a continuation byte, or an overlong two-byte form
+            continue
+        k = _sequence(s, i, n)
+        if not k:
             return False
-        elif c < 0xE0:
-            if i + 1 >= n or (s[i + 1] & 0xC0) != 0x80:
-                return False
-            i += 2
-        elif c < 0xF0:
-            if i + 2 >= n:
-                return False
-            c1 = s[i + 1]
-            if c == 0xE0:
-                if not 0xA0 <= c1 <= 0xBF:  # overlong
-                    return False
-            elif c == 0xED:
-                if not 0x80 <= c1 <= 0x9F:  # surrogates
-                    return False
-            elif (c1 & 0xC0) != 0x80:
-                return False
-            if (s[i + 2] & 0xC0) != 0x80:
-                return False
-            i += 3
-        elif c < 0xF5:
-            if i + 3 >= n:
-                return False
-            c1 = s[i + 1]
-            if c == 0xF0:
-                if not 0x90 <= c1 <= 0xBF:  # overlong
-                    return False
-            elif c == 0xF4:
-                if not 0x80 <= c1 <= 0x8F:  # above U+10FFFF
-                    return False
-            elif (c1 & 0xC0) != 0x80:
-                return False
-            if (s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80:
-                return False
-            i += 4
-        else:
-            return False
+        i += k
     return True
 
 
 cdef Py_ssize_t _scan(const unsigned char* s, Py_ssize_t n, Py_ssize_t* multibyte) noexcept nogil:
     """The bytes of s[:n] that are no part of a well-formed UTF-8 sequence (the ones Python's
-    decoder replaces or escapes), and in ``multibyte`` the well-formed characters above U+007F."""
+    decoder replaces or escapes), and in ``multibyte`` the well-formed characters above U+007F.
+
+    A byte that starts no sequence is counted alone: what follows it is a continuation byte
+    (which starts nothing either, so it is counted next) or a new start, as Python's decoder goes."""
     cdef Py_ssize_t i = 0, bad = 0, wide = 0, k
-    cdef unsigned char c, c1
     while i < n:
         i = _skip_ascii(s, i, n)
         if i >= n:
             break
-        c = s[i]
-        if c < 0x80:
+        if s[i] < 0x80:
             i += 1
             continue
-        # k: the length of the well-formed sequence starting here, 0 when there is none. A byte
-        # that starts none is counted alone: what follows it is a continuation byte (which starts
-        # nothing either, so it is counted next) or a new start, exactly as Python's decoder goes.
-        k = 0
-        if 0xC2 <= c < 0xE0:
-            if i + 1 < n and (s[i + 1] & 0xC0) == 0x80:
-                k = 2
-        elif 0xE0 <= c < 0xF0:
-            if i + 2 < n:
-                c1 = s[i + 1]
-                if c == 0xE0:
-                    if 0xA0 <= c1 <= 0xBF:  # else overlong
-                        k = 3
-                elif c == 0xED:
-                    if 0x80 <= c1 <= 0x9F:  # else a surrogate
-                        k = 3
-                elif (c1 & 0xC0) == 0x80:
-                    k = 3
-                if k and (s[i + 2] & 0xC0) != 0x80:
-                    k = 0
-        elif 0xF0 <= c < 0xF5:
-            if i + 3 < n:
-                c1 = s[i + 1]
-                if c == 0xF0:
-                    if 0x90 <= c1 <= 0xBF:  # else overlong
-                        k = 4
-                elif c == 0xF4:
-                    if 0x80 <= c1 <= 0x8F:  # else above U+10FFFF
-                        k = 4
-                elif (c1 & 0xC0) == 0x80:
-                    k = 4
-                if k and ((s[i + 2] & 0xC0) != 0x80 or (s[i + 3] & 0xC0) != 0x80):
-                    k = 0
+        k = _sequence(s, i, n)
         if k:
             wide += 1
             i += k
